@@ -1,0 +1,94 @@
+#!/bin/bash
+# build.sh — set up, build, test, demo and benchmark imgdeploy on Debian 12.
+#   ./build.sh deps    install every dependency (apt; needs root)
+#   ./build.sh build   deps + configure and build (build/)
+#   ./build.sh test    build + every test (ctest), then again under ASan+UBSan
+#   ./build.sh demo    build + deploy a generated sample image onto a scratch disk
+#   ./build.sh bench   build + the benchmarks in bench/ (results: bench/RESULTS.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+jobs=$(nproc)
+
+# Build, test and run-time dependencies, all Debian packages.
+packages=(
+    build-essential cmake ninja-build pkg-config
+    libcurl4-openssl-dev zlib1g-dev liblzma-dev libzstd-dev libbz2-dev libssl-dev
+    libcrypt-dev libblkid-dev libfdisk-dev nlohmann-json3-dev libyaml-cpp-dev
+    libspdlog-dev libboost-program-options-dev catch2
+    mtools syslinux-common fdisk util-linux e2fsprogs python3
+    gzip xz-utils zstd bzip2 curl
+)
+bench_packages=(qemu-utils bmap-tools pigz time)
+
+need_root() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "build.sh: $1 needs root (apt-get install)" >&2
+        exit 1
+    fi
+}
+
+install_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    need_root "installing ${missing[*]}"
+    echo "build.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+deps() { install_packages "${packages[@]}"; }
+
+configure_and_build() {  # dir extra-cmake-args...
+    local dir=$1
+    shift
+    cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGDEPLOY_WERROR=ON "$@" >/dev/null
+    ninja -C "$dir" -j "$jobs"
+}
+
+build() {
+    deps
+    configure_and_build "$root/build"
+}
+
+run_ctest() {  # dir
+    ctest --test-dir "$1" --output-on-failure --no-tests=error -j 2
+}
+
+test_all() {
+    build
+    echo "== tests (RelWithDebInfo) =="
+    run_ctest "$root/build"
+    echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+    configure_and_build "$root/build-asan" -DIMGDEPLOY_SANITIZE=ON
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_ctest "$root/build-asan"
+}
+
+demo() {
+    build
+    "$root/tests/lib/demo.sh" "$root/build/host/imgdeploy"
+}
+
+bench() {
+    build
+    install_packages "${bench_packages[@]}"
+    "$root/bench/run.sh" "$root/build/host/imgdeploy"
+}
+
+case "${1:-}" in
+    deps) deps ;;
+    build) build ;;
+    test) test_all ;;
+    demo) demo ;;
+    bench) bench ;;
+    *)
+        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac
