@@ -4,6 +4,7 @@
 
 #include "host/ganeti/os_parameters.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,9 +47,12 @@ struct GanetiEnv {
 /// Which script is running; decides which variables are required.
 enum class GanetiScript { create, import, export_, rename, verify };
 std::optional<GanetiScript> parse_ganeti_script(const std::string& name);
+const char* to_string(GanetiScript script);
 
 /// Parses the environment. Throws Error listing every missing or invalid
-/// variable (one per line after the first) when something is wrong.
+/// variable on one line ("Ganeti environment: INSTANCE_NAME is not set;
+/// DISK_COUNT is 'x', expected ...") when something is wrong. OS parameter
+/// values are copied, not validated (see validate_os_parameters).
 GanetiEnv parse_ganeti_env(GanetiScript script, const std::map<std::string, std::string>& env);
 
 /// environ as a map (for main only).

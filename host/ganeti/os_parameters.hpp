@@ -3,6 +3,7 @@
 // descriptions for parameters.list, and validation that reports every
 // problem at once. Values are never put into messages for secret ones.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,12 +40,34 @@ class OsParameters {
 
 /// Every problem with the parameters, each as one line naming the
 /// parameter and why ("img_format: 'qcow2' is not one of diskdump, extdump,
-/// ntfsdump"). Empty when all is well.
+/// ntfsdump"). Empty when all is well. The value of a secret parameter is
+/// never part of a message. As in snf-image's verify, a non-empty
+/// config_url skips every other check (the real values arrive later).
 std::vector<std::string> validate_os_parameters(const OsParameters& params);
 
 /// Image formats as in snf-image.
 enum class ImageFormat { diskdump, extdump, ntfsdump };
+/// Exact, case-sensitive match of "diskdump", "extdump" or "ntfsdump".
 std::optional<ImageFormat> parse_image_format(const std::string& text);
 const char* to_string(ImageFormat f);
+
+/// Where an img_id points. `location` is the image name relative to
+/// image_dir for ImageIdKind::local (local://NAME, a bare NAME, or the
+/// deprecated file://NAME), the whole URL for ImageIdKind::url, and empty
+/// for ImageIdKind::null.
+enum class ImageIdKind { null, local, url };
+struct ImageId {
+    ImageIdKind kind = ImageIdKind::null;
+    std::string location;
+    /// True for file://NAME, which snf-image deprecated in favour of local://.
+    bool deprecated_file_scheme = false;
+};
+
+/// Parses an img_id (SNF-IMAGE-REFERENCE.md 3.1). A local name must be
+/// relative, non-empty, without NUL, "." / ".." or empty components; a URL
+/// (http, https, ftp, ftps; the scheme in any case) must name a host.
+/// Throws Error ("img_id: unknown scheme 'xyz' ...") otherwise, including
+/// for pithos:// and pithosmap://, which imgdeploy does not support.
+ImageId parse_image_id(const std::string& img_id);
 
 }  // namespace imgdeploy
