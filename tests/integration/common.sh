@@ -59,12 +59,15 @@ same_prefix() {
     cmp -s -n "$3" "$1" <(tail -c +$((${4:-0} + 1)) "$2") || fail "$2 differs from $1 in the first $3 bytes"
 }
 
-# untouched_after FILE_OR_DEV OFFSET: everything from OFFSET on is still the dirty pattern.
+# untouched_after FILE_OR_DEV OFFSET [END]: [OFFSET, END) (default: to the
+# disk's end) still holds the dirty pattern.
 untouched_after() {
-    local want got
-    want=$(dirty_stream $(( $(blockdev --getsize64 "$1" 2>/dev/null || stat -c %s "$1") )) | tail -c +$(($2 + 1)) | sha256sum)
-    got=$(tail -c +$(($2 + 1)) "$1" | sha256sum)
-    [ "$want" = "$got" ] || fail "$1 was changed past offset $2"
+    local size want got end
+    size=$(blockdev --getsize64 "$1" 2>/dev/null || stat -c %s "$1")
+    end=${3:-$size}
+    want=$(dirty_stream "$end" | tail -c +$(($2 + 1)) | sha256sum)
+    got=$(head -c "$end" "$1" | tail -c +$(($2 + 1)) | sha256sum)
+    [ "$want" = "$got" ] || fail "$1 was changed in [$2, $end)"
 }
 
 # is_zero FILE OFFSET LEN
