@@ -16,9 +16,13 @@ class FileSource final : public ByteSource {
     size_t read(char* buf, size_t len) override;
     std::optional<uint64_t> size() const override { return m_size; }
     std::string describe() const override { return m_name; }
+    /// Wakes a read() blocked on a pipe (import from a stalled stream).
+    void cancel() override;
 
   private:
     UniqueFd m_owned;
+    UniqueFd m_cancel;  // eventfd, polled beside a pipe or socket
+    bool m_pollable = false;
     int m_fd;
     std::string m_name;
     std::optional<uint64_t> m_size;
