@@ -17,6 +17,7 @@ packages=(
     libcrypt-dev libblkid-dev libfdisk-dev nlohmann-json3-dev libyaml-cpp-dev
     libspdlog-dev libboost-program-options-dev catch2
     mtools syslinux-common fdisk util-linux e2fsprogs python3
+    python3-pyftpdlib python3-openssl openssl
     gzip xz-utils zstd bzip2 curl
 )
 bench_packages=(qemu-utils bmap-tools pigz time)

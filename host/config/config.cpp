@@ -177,6 +177,8 @@ void read_http(const std::string& path, const Entry& section, HttpConfig& http) 
             http.low_speed_timeout_s = whole_number(path, e, "http.low_speed_timeout_s", 1, 86400);
         } else if (e.key == "retries") {
             http.retries = whole_number(path, e, "http.retries", 0, 100);
+        } else if (e.key == "ca_file") {
+            http.ca_file = e.value.IsNull() ? "" : absolute_path(path, e, "http.ca_file");
         } else {
             fail(path, e.mark, "unknown key " + quote_value(e.key) + " in section 'http'");
         }

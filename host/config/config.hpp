@@ -23,6 +23,9 @@ struct HttpConfig {
     unsigned connect_timeout_s = 30;    // 1..3600
     unsigned low_speed_timeout_s = 60;  // 1..86400: a stall this long aborts (or resumes)
     unsigned retries = 3;               // 0..100: resume attempts after a dropped transfer
+    /// PEM file of the certificate authorities to trust for https/ftps;
+    /// empty means the system's (ca-certificates).
+    std::string ca_file;
 };
 
 /// The customization helper VM.

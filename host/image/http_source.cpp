@@ -143,6 +143,9 @@ void HttpSource::Impl::setup() {
     set_option(h, CURLOPT_FAILONERROR, 1L, shown);
     set_option(h, CURLOPT_NOSIGNAL, 1L, shown);
     set_option(h, CURLOPT_USERAGENT, "imgdeploy/" IMGDEPLOY_VERSION, shown);
+    if (!options.ca_file.empty()) {
+        set_option(h, CURLOPT_CAINFO, options.ca_file.c_str(), shown);
+    }
     set_option(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options.connect_timeout_s), shown);
     set_option(h, CURLOPT_LOW_SPEED_LIMIT, 1L, shown);
     set_option(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_timeout_s), shown);

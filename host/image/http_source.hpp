@@ -21,6 +21,8 @@ struct HttpOptions {
     unsigned low_speed_timeout_s = 60;
     /// Resume attempts after a dropped or stalled transfer.
     unsigned retries = 3;
+    /// CA bundle (PEM) for https/ftps; empty = the system's.
+    std::string ca_file;
 };
 
 class HttpSource final : public ByteSource {

@@ -54,7 +54,7 @@ nlohmann::json parse_object(const OsParameters& params, const char* name) {
 
 HttpOptions http_options(const Config& config) {
     return HttpOptions{config.http.connect_timeout_s, config.http.low_speed_timeout_s,
-                       config.http.retries};
+                       config.http.retries, config.http.ca_file};
 }
 
 OsParameters resolve_parameters(const Config& config, const std::string& variant,

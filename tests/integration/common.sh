@@ -7,6 +7,8 @@ set -euo pipefail
 IMGDEPLOY=${IMGDEPLOY:?set by ctest: path of the imgdeploy binary}
 SRC=${IMGDEPLOY_SOURCE_DIR:?set by ctest: the source tree}
 MIB=$((1024 * 1024))
+# Debian's python3 (with python3-pyftpdlib), not whatever else is first on PATH.
+PYTHON=/usr/bin/python3
 
 T=$(mktemp -d /tmp/imgdeploy-it.XXXXXX)
 LOOPS=()
@@ -106,7 +108,7 @@ deploy() {
 # start_http: starts the test HTTP server on 127.0.0.1 serving $T/www; sets HTTP_PORT.
 start_http() {
     mkdir -p "$T/www"
-    exec {http_out}< <(exec python3 "$SRC/tests/integration/http_server.py" --port 0 --root "$T/www")
+    exec {http_out}< <(exec "$PYTHON" "$SRC/tests/integration/http_server.py" --port 0 --root "$T/www")
     HTTP_PID=$!
     PIDS+=("$HTTP_PID")
     read -r -t 10 HTTP_PORT <&"$http_out" || fail "HTTP server did not start"

@@ -16,7 +16,8 @@ behaviour:
   /status/<code>      replies with that status and the body "NOT AN IMAGE"
   /nolength/<file>    200 without Content-Length, ended by closing
 
-Usage: http_server.py --port 0 --root DIR
+Usage: http_server.py --port 0 --root DIR [--cert PEM]
+With --cert (a PEM file holding certificate and key) it serves HTTPS.
 The first line on stdout is the port it listens on (--port 0 picks a free
 one). SIGTERM and SIGINT stop it cleanly (exit status 0).
 """
@@ -26,6 +27,7 @@ import http.server
 import os
 import re
 import signal
+import ssl
 import sys
 import threading
 
@@ -146,6 +148,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--root", required=True)
+    parser.add_argument("--cert", help="PEM certificate + key: serve HTTPS")
     args = parser.parse_args()
 
     # serve_forever runs in a thread: shutdown() must not be called from the
@@ -157,6 +160,10 @@ def main():
         signal.signal(signo, lambda *_: stop_requested.set())
     Handler.root = args.root
     server = Server(("127.0.0.1", args.port), Handler)
+    if args.cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     serving = threading.Thread(target=server.serve_forever)
     serving.start()

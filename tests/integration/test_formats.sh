@@ -33,7 +33,7 @@ check() {  # DISK IMG_ID REFERENCE
 
 for target in file loop; do
     step "formats onto a $target"
-    for id in raw.img gz.img xz.img zst.img bz2.img multi.gz looks-raw.img local://raw.img; do
+    for id in raw.img gz.img xz.img zst.img bz2.img multi.gz looks-raw.img local://raw.img file://raw.img; do
         dirty_disk "$T/disk" 64
         disk=$T/disk
         [ $target = loop ] && disk=$(new_loop "$T/disk")

@@ -23,7 +23,7 @@ for target in file loop; do
     same_prefix "$T/part.ext4" "$disk" $((20 * MIB)) $MIB
     untouched_after "$disk" $((21 * MIB))
     json=$(sfdisk -J "$disk")
-    python3 - "$json" $((20 * MIB / 512)) 83 <<'PY' || fail "partition table: $json"
+    "$PYTHON" - "$json" $((20 * MIB / 512)) 83 <<'PY' || fail "partition table: $json"
 import json, sys
 t = json.loads(sys.argv[1])["partitiontable"]
 p = t["partitions"]
@@ -42,7 +42,7 @@ cp "$T/part.ntfs" "$T/images/win.ntfs"
 dirty_disk "$T/disk" 16
 deploy "$T/disk" win.ntfs -O img_format=ntfsdump 2>"$T/log" || { cat "$T/log"; fail "ntfsdump"; }
 same_prefix "$T/part.ntfs" "$T/disk" $((5 * MIB + 100)) $MIB
-python3 - "$(sfdisk -J "$T/disk")" $(((5 * MIB + 100 + 511) / 512)) 7 <<'PY' || fail "ntfs partition table"
+"$PYTHON" - "$(sfdisk -J "$T/disk")" $(((5 * MIB + 100 + 511) / 512)) 7 <<'PY' || fail "ntfs partition table"
 import json, sys
 p = json.loads(sys.argv[1])["partitiontable"]["partitions"]
 assert p[0]["start"] == 2048 and p[0]["size"] == int(sys.argv[2]) and p[0]["type"] == sys.argv[3], p

@@ -79,7 +79,7 @@ write_config "progress_monitor: $T/monitor"
 dirty_disk "$T/disk" 32
 ganeti create $(create_env "$T/disk") OSP_IMG_ID=debian.img OSP_IMG_FORMAT=diskdump >"$T/log" 2>&1 || { cat "$T/log"; fail "create with monitor"; }
 grep -qx 'argv1=inst1.gnt.test' "$T/monitor.out" || fail "monitor argv[1]"
-python3 - "$T/monitor.out" <<'PY' || fail "monitor stream is not the snf-image protocol"
+"$PYTHON" - "$T/monitor.out" <<'PY' || fail "monitor stream is not the snf-image protocol"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()[1:]
 msgs = [json.loads(l) for l in lines]
