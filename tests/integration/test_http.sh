@@ -54,5 +54,19 @@ dirty_disk "$T/disk" 32
 sum=$(sha256sum < "$T/www/disk.img.xz" | cut -d' ' -f1)
 deploy "$T/disk" "$HTTP/ok/disk.img.xz" -O "img_checksum=sha256:$sum" 2>"$T/log"
 grep -q "checksum verified: sha256:$sum" "$T/log" || fail "checksum not verified"
+step "config_url: a JSON document of OS parameters overrides the given ones"
+printf '{"IMG_ID": "%s", "img_format": "diskdump"}' "$HTTP/ok/disk.img" > "$T/www/config.json"
+dirty_disk "$T/disk" 32
+deploy "$T/disk" no-such-local.img -O "config_url=$HTTP/ok/config.json" 2>"$T/log" || { cat "$T/log"; fail "config_url"; }
+same_prefix "$T/sample.raw" "$T/disk" "$size"
+printf '{"img_id": "x", "bogus": 1}' > "$T/www/bad.json"
+expect_error "config_url.*bogus" deploy "$T/disk" x -O "config_url=$HTTP/ok/bad.json"
+expect_error "config_url.*404" deploy "$T/disk" x -O "config_url=$HTTP/status/404"
+
+step "on a terminal, deploy shows a progress bar with rate and ETA"
+dirty_disk "$T/disk" 32
+script -qec "$IMGDEPLOY deploy --disk $T/disk -O img_id=$HTTP/ok/disk.img --no-customize" "$T/tty.log" >/dev/null \
+    || { cat "$T/tty.log"; fail "deploy on a pty"; }
+grep -aq '100%.*MiB / 24.0 MiB.*/s' "$T/tty.log" || { cat -v "$T/tty.log"; fail "no progress bar"; }
 no_leftovers
 echo PASS
