@@ -74,6 +74,9 @@ ChildProcess::ChildProcess(const SpawnOptions& o) : m_name(o.argv.at(0)) {
     redirect(sa.actions, o.stdin_fd, 0, O_RDONLY);
     redirect(sa.actions, o.stdout_fd, 1, O_WRONLY);
     redirect(sa.actions, o.stderr_fd, 2, O_WRONLY);
+    for (const auto& [from, to] : o.extra_fds) {
+        posix_spawn_file_actions_adddup2(&sa.actions, from, to);
+    }
     sigset_t all;
     sigset_t none;
     sigfillset(&all);

@@ -31,6 +31,8 @@ struct SpawnOptions {
     int stderr_fd = 2;
     /// Put the child in its own process group, so a terminal's ^C does not reach it.
     bool new_process_group = false;
+    /// More descriptors to hand over: {fd in this process, fd number in the child}.
+    std::vector<std::pair<int, int>> extra_fds;
 };
 
 class ChildProcess {
