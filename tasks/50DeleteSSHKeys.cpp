@@ -1,0 +1,10 @@
+// 50DeleteSSHKeys: see tasks/README.md and tasks/lib/task_delete_ssh_keys.cpp.
+#include "tasks/lib/builtin_tasks.hpp"
+
+int main(int argc, char** argv, char** envp) {
+    using namespace imgdeploy::tasks;
+    return run_task(argc, argv, envp,
+                    {.attributes = excludable | mounted_excludable | overwritable,
+                     .os = OsSupport::linux_only,
+                     .body = delete_ssh_keys});
+}
