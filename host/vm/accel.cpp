@@ -5,6 +5,7 @@
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
 #include "common/temp_file.hpp"
+#include "host/vm/helper_vm.hpp"
 
 #include <array>
 #include <cerrno>
@@ -13,7 +14,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,10 +128,7 @@ void write_cache(const AccelProbeOptions& o, const std::string& key, VmAccel acc
 
 /// Waits for the child's pidfd until the deadline; kills it on timeout.
 std::optional<WaitStatus> wait_until(ChildProcess& child, Clock::time_point deadline) {
-    UniqueFd pidfd(::pidfd_open(child.pid(), 0));
-    if (!pidfd) {
-        throw SystemError("KVM probe", "pidfd_open", errno);
-    }
+    UniqueFd pidfd = open_pidfd(child.pid(), "KVM probe");
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) {

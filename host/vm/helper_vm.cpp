@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -40,6 +40,14 @@ struct VmPipes {
 };
 
 }  // namespace
+
+UniqueFd open_pidfd(pid_t pid, const std::string& what) {
+    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) {
+        throw SystemError(what, "pidfd_open", errno);
+    }
+    return fd;
+}
 
 std::vector<std::string> HelperVm::default_env() {
     return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
@@ -78,10 +86,7 @@ HelperVm HelperVm::start(QemuSpec spec, const std::vector<std::string>& env) {
     vm.m_started = std::chrono::steady_clock::now();
     vm.m_child.emplace(o);
     copies.clear();  // qemu has its own now; only it may hold the write ends
-    vm.m_pidfd = UniqueFd(::pidfd_open(vm.m_child->pid(), 0));
-    if (!vm.m_pidfd) {
-        throw SystemError("helper VM", "pidfd_open", errno);
-    }
+    vm.m_pidfd = open_pidfd(vm.m_child->pid(), "helper VM");
     spdlog::info("VM START: helper VM pid {}", vm.m_child->pid());
     spdlog::debug("helper VM command: {}", fmt::join(inv.argv, " "));
     vm.m_console = std::move(pipes.console.read);

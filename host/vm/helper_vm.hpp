@@ -23,6 +23,9 @@
 
 namespace imgdeploy {
 
+/// pidfd_open(2) (glibc 2.36's <sys/pidfd.h> lacks C linkage for C++).
+UniqueFd open_pidfd(pid_t pid, const std::string& what);
+
 class HelperVm {
   public:
     /// Starts qemu for `spec`, whose disk and floppy fds are the caller's own
