@@ -33,6 +33,15 @@ unsigned char* grow(std::string& out, size_t max_output, const std::string& what
     return reinterpret_cast<unsigned char*>(out.data() + old);
 }
 
+/// Trims `out` to the decoded size, refusing more than `max_output` bytes.
+std::string finished(std::string& out, size_t size, size_t max_output, const std::string& what) {
+    if (size > max_output) {
+        throw Error(what + ": decompressed data larger than " + std::to_string(max_output) + " bytes");
+    }
+    out.resize(size);
+    return std::move(out);
+}
+
 std::string decompress_xz(std::string_view data, const std::string& what, size_t max_output) {
     lzma_stream s = LZMA_STREAM_INIT;
     // No LZMA_CONCATENATED: stop at the end of the first stream.
@@ -48,8 +57,7 @@ std::string decompress_xz(std::string_view data, const std::string& what, size_t
         s.avail_out = k_chunk;
         lzma_ret ret = lzma_code(&s, LZMA_FINISH);
         if (ret == LZMA_STREAM_END) {
-            out.resize(s.total_out);
-            return out;
+            return finished(out, s.total_out, max_output, what);
         }
         if (ret != LZMA_OK) {
             throw Error(what + ": corrupt or truncated xz data (liblzma error " + std::to_string(ret) + ")");
@@ -71,8 +79,7 @@ std::string decompress_gzip(std::string_view data, const std::string& what, size
         z.avail_out = static_cast<uInt>(k_chunk);
         int ret = inflate(&z, Z_NO_FLUSH);
         if (ret == Z_STREAM_END) {
-            out.resize(z.total_out);
-            return out;
+            return finished(out, z.total_out, max_output, what);
         }
         if (ret != Z_OK && !(ret == Z_BUF_ERROR && z.avail_out == 0)) {
             throw Error(what + ": corrupt or truncated gzip data (" + (z.msg ? z.msg : "zlib error") + ")");
@@ -97,8 +104,7 @@ std::string decompress_zstd(std::string_view data, const std::string& what, size
         }
         used += ob.pos;
         if (ret == 0) {  // the frame is complete
-            out.resize(used);
-            return out;
+            return finished(out, used, max_output, what);
         }
         if (in.pos == in.size && ob.pos < ob.size) {
             throw Error(what + ": truncated zstd data");
