@@ -78,20 +78,15 @@ std::string append_missing_keys(std::string_view existing, const std::vector<std
     return out;
 }
 
-void install_authorized_keys(const RootDir& root, const UserEntry& user, const std::vector<std::string>& keys,
-                             const std::optional<std::string>& keys_file, const Reporter& report) {
-    std::string pattern = keys_file.value_or(k_default_authorized_keys);
-    if (iequals(pattern, "none")) {
-        report.warn("AuthorizedKeysFile is 'none' in sshd_config: no keys installed for " + user.name);
-        return;
-    }
-    std::string path = RootDir::image_path(expand_authorized_keys_path(pattern, user));
+namespace {
+
+void install(const RootDir& root, const UserEntry& user, const std::vector<std::string>& keys,
+             const std::string& path, const std::string& what) {
     std::string home = RootDir::image_path(user.home.empty() ? "/" : user.home);
-    std::string what = "authorized keys of " + user.name + " (" + path + ")";
     if (home == "/" || !path_is_under(path, home) || path == home) {
         // Outside the home directory (e.g. /etc/ssh/keys/%u): root's tree.
         root.make_dirs(split_parent(path).first, {0755, 0, 0});
-        UniqueFd fd = root.open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
+        UniqueFd fd = root.open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0600);
         append_keys(fd.get(), user, keys, what);
         return;
     }
@@ -108,6 +103,27 @@ void install_authorized_keys(const RootDir& root, const UserEntry& user, const s
     }
     UniqueFd fd = home_dir.open(rel, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0600, Resolve::no_symlinks);
     append_keys(fd.get(), user, keys, what);
+}
+
+}  // namespace
+
+void install_authorized_keys(const RootDir& root, const UserEntry& user, const std::vector<std::string>& keys,
+                             const std::optional<std::string>& keys_file, const Reporter& report) {
+    std::string pattern = keys_file.value_or(k_default_authorized_keys);
+    if (iequals(pattern, "none")) {
+        report.warn("AuthorizedKeysFile is 'none' in sshd_config: no keys installed for " + user.name);
+        return;
+    }
+    std::string path = RootDir::image_path(expand_authorized_keys_path(pattern, user));
+    std::string what = "authorized keys of " + user.name + " (" + path + ")";
+    try {
+        install(root, user, keys, path, what);
+    } catch (const SystemError& e) {
+        if (e.code() == ELOOP || e.code() == EXDEV) {
+            throw Error(what + ": refusing to follow a symlink or '..' below the home directory: " + e.what());
+        }
+        throw Error(what + ": " + e.what());
+    }
 }
 
 }  // namespace imgdeploy::tasks

@@ -89,12 +89,44 @@ const Row& row(const std::vector<Row>& rows, size_t partno) {
     return *std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.partno == partno; });
 }
 
-/// Lets libfdisk move the partition's end to the end of the free space
-/// behind it (none: no change).
-void grow_to_free_space(fdisk_context* cxt, size_t partno, const std::string& disk) {
+/// The end (inclusive) of the free space right behind `cur`, if any: the
+/// first free area after it with no partition in between.
+std::optional<uint64_t> free_end_behind(fdisk_context* cxt, const std::vector<Row>& rows, const Row& cur,
+                                        const std::string& disk) {
+    fdisk_table* raw = nullptr;
+    check(fdisk_get_freespaces(cxt, &raw), disk, "fdisk_get_freespaces");
+    Table table(raw);
+    std::unique_ptr<fdisk_iter, IterFree> it(fdisk_new_iter(FDISK_ITER_FORWARD));
+    std::optional<Row> best;
+    fdisk_partition* pa = nullptr;
+    while (fdisk_table_next_partition(table.get(), it.get(), &pa) == 0) {
+        Row area{0, fdisk_partition_get_start(pa), fdisk_partition_get_size(pa), false, false};
+        if (area.size > 0 && area.start >= cur.end() && (!best || area.start < best->start)) {
+            best = area;
+        }
+    }
+    if (!best) {
+        return std::nullopt;
+    }
+    for (const Row& r : rows) {
+        if (r.start >= cur.end() && r.start < best->start) {
+            return std::nullopt;  // another partition sits between
+        }
+    }
+    return best->end() - 1;
+}
+
+/// Moves the partition's end to the end of the free space behind it (none:
+/// no change). libfdisk checks the new size against what the label allows.
+void grow_to_free_space(fdisk_context* cxt, const std::vector<Row>& rows, const Row& cur, const std::string& disk) {
+    auto end = free_end_behind(cxt, rows, cur, disk);
+    if (!end) {
+        return;
+    }
     Partition tpl(fdisk_new_partition());
-    fdisk_partition_end_follow_default(tpl.get(), 1);
-    check(fdisk_set_partition(cxt, partno, tpl.get()), disk + " partition " + std::to_string(partno + 1),
+    fdisk_partition_set_start(tpl.get(), cur.start);
+    fdisk_partition_set_size(tpl.get(), *end - cur.start + 1);
+    check(fdisk_set_partition(cxt, cur.partno, tpl.get()), disk + " partition " + std::to_string(cur.partno + 1),
           "fdisk_set_partition");
 }
 
@@ -130,7 +162,8 @@ TableGrowth grow_partition_table(const std::string& disk, LabelPolicy policy) {
         throw Error(disk + ": the partition table has no partitions");
     }
     for (size_t partno : partitions_to_grow(before)) {
-        grow_to_free_space(cxt.get(), partno, disk);
+        std::vector<Row> rows = read_rows(cxt.get(), disk);
+        grow_to_free_space(cxt.get(), rows, row(rows, partno), disk);
         uint64_t old_size = row(before, partno).size;
         uint64_t new_size = row(read_rows(cxt.get(), disk), partno).size;
         if (new_size < old_size) {

@@ -98,7 +98,8 @@ std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 RootDir::RootDir(const std::string& path)
     : m_fd(sys::open(path, O_PATH | O_DIRECTORY)), m_display(path) {}
 
-RootDir::RootDir(UniqueFd dir, std::string display) : m_fd(std::move(dir)), m_display(std::move(display)) {}
+RootDir::RootDir(UniqueFd dir, std::string display, std::string prefix)
+    : m_fd(std::move(dir)), m_display(std::move(display)), m_prefix(std::move(prefix)) {}
 
 std::string RootDir::image_path(std::string_view path) {
     std::string r = relative(path);
@@ -106,7 +107,11 @@ std::string RootDir::image_path(std::string_view path) {
 }
 
 std::string RootDir::describe(std::string_view path) const {
-    return m_display + " (image path " + image_path(path) + ")";
+    std::string inside = image_path(path);
+    if (!m_prefix.empty()) {
+        inside = inside == "/" ? m_prefix : m_prefix + inside;
+    }
+    return m_display + " (image path " + inside + ")";
 }
 
 UniqueFd RootDir::try_open(std::string_view path, int flags, int& err, unsigned mode, Resolve resolve) const {
@@ -125,7 +130,9 @@ UniqueFd RootDir::open(std::string_view path, int flags, unsigned mode, Resolve 
 }
 
 RootDir RootDir::subdir(std::string_view path, Resolve resolve) const {
-    return RootDir(open(path, O_PATH | O_DIRECTORY, 0, resolve), m_display + image_path(path));
+    std::string inside = image_path(path);
+    std::string prefix = m_prefix.empty() ? inside : (inside == "/" ? m_prefix : m_prefix + inside);
+    return RootDir(open(path, O_PATH | O_DIRECTORY, 0, resolve), m_display, prefix);
 }
 
 std::optional<struct stat> RootDir::lstat(std::string_view path, Resolve resolve) const {
@@ -234,6 +241,10 @@ UniqueFd RootDir::make_dirs(std::string_view path, const FileAttributes& attribu
         UniqueFd fd = try_open(next, O_PATH | O_DIRECTORY, err, 0, resolve);
         if (!fd && err == ENOENT) {
             if (::mkdirat(current.get(), part.c_str(), 0700) != 0) {
+                auto st = lstat(next, resolve);
+                if (errno == EEXIST && st && S_ISLNK(st->st_mode)) {
+                    throw Error(describe(next) + " is a symlink to a missing directory");
+                }
                 throw SystemError(describe(next), "mkdirat", errno);
             }
             UniqueFd made = open(next, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, resolve);

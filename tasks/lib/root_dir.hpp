@@ -42,7 +42,9 @@ class RootDir {
   public:
     /// Opens the directory at host path `path` as the root.
     explicit RootDir(const std::string& path);
-    RootDir(UniqueFd dir, std::string display);
+    /// `display` is the host path for messages, `prefix` the image path of
+    /// this directory when it is a subdir() of the image's root.
+    RootDir(UniqueFd dir, std::string display, std::string prefix = "");
 
     /// The root's host path (or a description), for messages.
     const std::string& display() const { return m_display; }
@@ -92,6 +94,7 @@ class RootDir {
 
     UniqueFd m_fd;
     std::string m_display;
+    std::string m_prefix;
 };
 
 /// The components of a path, without empty and "." ones.

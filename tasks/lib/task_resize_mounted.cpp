@@ -69,7 +69,9 @@ void resize_filesystem_mounted(const TaskContext& ctx) {
         std::string devid = btrfs_devid(mount->mount_point, device);
         run_tool_checked({"btrfs", "filesystem", "resize", devid + ":max", mount->mount_point},
                          "growing the btrfs file system on " + device);
-    } else if (!is_ext_filesystem(mount->type)) {
+    } else if (is_ext_filesystem(mount->type)) {
+        ctx.report.info(device + " holds " + mount->type + ": grown unmounted by 20FilesystemResizeUnmounted");
+    } else {
         ctx.report.warn(device + " holds " + mount->type + ", which this task does not grow");
     }
 }
