@@ -133,7 +133,7 @@ class Assembler {
     void add_busybox_applets(const std::string& busybox);
 
     std::set<std::string> m_program_names;
-    /// Scripts in the image and their #! interpreter, checked at the end.
+    /// Scripts (described for errors) and their #! interpreter, checked at the end.
     std::vector<std::pair<std::string, std::string>> m_scripts;
 };
 
@@ -205,7 +205,7 @@ void Assembler::add_helper(const std::string& helper_binary) {
     }
     tree.add_host_file("/init", 0755, sys::realpath(helper_binary));
     if (info.kind == ExecutableInfo::Kind::script) {
-        m_scripts.emplace_back("/init", info.interpreter);
+        m_scripts.emplace_back("the helper binary " + helper_binary, info.interpreter);
     } else {
         add_libraries_of(helper_binary);
     }
@@ -223,7 +223,7 @@ void Assembler::add_tasks(const TaskSet& set) {
         tree.add_host_file(image_path, 0755, sys::realpath(t.source_path));
         ExecutableInfo info = inspect_executable(t.source_path);
         if (info.kind == ExecutableInfo::Kind::script) {
-            m_scripts.emplace_back(image_path, info.interpreter);
+            m_scripts.emplace_back("task " + t.source_path, info.interpreter);
         } else if (info.kind == ExecutableInfo::Kind::elf) {
             add_libraries_of(t.source_path);
         }
