@@ -112,6 +112,10 @@ int cmd_deploy(CliContext& ctx) {
     r.variant = o.variant;
     r.params = parse_params(o);
     r.customize = !o.no_customize;
+    // Without Ganeti: no NICs to configure, a KVM-style guest, virtio-blk.
+    r.nic_vars = {};
+    r.hypervisor = "kvm";
+    r.disk_type = "paravirtual";
     r.progress = progress.get();
     r.signals = ctx.signals;
     run_deployment(r);

@@ -28,6 +28,9 @@ int ganeti_create(const CliContext& ctx, const GanetiEnv& env) {
     r.instance_name = env.instance_name;
     r.variant = env.variant;
     r.params = env.params;
+    r.nic_vars = env.nic_vars;
+    r.hypervisor = env.hypervisor.empty() ? "kvm" : env.hypervisor;
+    r.disk_type = env.disk_type;
     for (const auto& d : env.disks) {
         if (d.path.empty() || (d.uri && d.path == *d.uri)) {
             throw Error("disk " + d.path + ": userspace disk URIs are not supported; give the "

@@ -2,10 +2,10 @@
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
-#include "common/syscalls.hpp"
 #include "host/disk/disk_writer.hpp"
 #include "host/disk/target_disk.hpp"
 #include "host/image/fsdump_preamble.hpp"
+#include "host/ops/customize.hpp"
 #include "host/ops/parameters.hpp"
 #include "host/ops/stream_image.hpp"
 
@@ -58,22 +58,16 @@ void add_fsdump_properties(ImageRequest& image) {
     }
 }
 
-/// Customization runs in the helper VM; until the helper exists, a deployment
-/// that asks for it fails here with what to do.
-void customize(const DeploymentRequest& request, const ImageRequest& image) {
+/// Customization runs in the helper VM (host/ops/customize.cpp), unless
+/// the image or the caller asks for a plain copy.
+void customize(const DeploymentRequest& request, const OsParameters& params,
+               const ImageRequest& image, const TargetDisk& disk) {
     if (!request.customize || property_is_true(image.properties, "EXCLUDE_ALL_TASKS")) {
         spdlog::info("customization skipped ({}): no helper VM started",
                      request.customize ? "EXCLUDE_ALL_TASKS" : "--no-customize");
         return;
     }
-    std::string manifest = request.config.helper.dir + "/manifest.json";
-    if (!sys::stat_if_exists(manifest)) {
-        throw Error("customization: the helper image is not installed (no " + manifest +
-                    "); run imgdeploy-build-helper, or set the image property "
-                    "EXCLUDE_ALL_TASKS=yes to copy only");
-    }
-    throw Error("customization: this imgdeploy cannot run the helper VM yet (" + manifest +
-                " found); set EXCLUDE_ALL_TASKS=yes to copy only");
+    customize_image(request, params, image, disk);
 }
 
 }  // namespace
@@ -103,8 +97,8 @@ void run_deployment(const DeploymentRequest& request) {
                                            progress, writes_began);
         progress.info("Image copy finished.");
         log_stream_result(result, image);
-        // 5. Customize in the helper VM.
-        customize(request, image);
+        // 5. Customize in the helper VM, on the disk still held exclusively.
+        customize(request, params, image, *disk);
         progress.info("Image deployment finished successfully.");
     } catch (const std::exception& e) {
         progress.error({e.what()});

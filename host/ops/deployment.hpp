@@ -6,6 +6,7 @@
 #include "host/ganeti/os_parameters.hpp"
 #include "host/progress/progress_sink.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct DeploymentRequest {
     OsParameters params;             // as given (OSP_* or -O)
     /// false for --no-customize: same as EXCLUDE_ALL_TASKS=yes.
     bool customize = true;
+    /// Every NIC_* variable from Ganeti, verbatim, for the helper.
+    std::map<std::string, std::string> nic_vars;
+    /// HYPERVISOR, told to the helper (empty means kvm).
+    std::string hypervisor = "kvm";
+    /// INSTANCE_HV_disk_type: scsi* puts the disks on virtio-scsi in the
+    /// helper VM (/dev/sda...), anything else on virtio-blk (/dev/vda...).
+    std::string disk_type = "paravirtual";
     Config config;
     ProgressSink* progress = nullptr;
     SignalFd* signals = nullptr;

@@ -49,7 +49,8 @@ void add_disks(QemuInvocation& inv, const QemuSpec& spec) {
         add_fd(inv, disk.fd, static_cast<int>(k), "disk" + n);
         add(inv.argv,
             {"-drive", "file=/dev/fdset/" + n + ",if=none,id=drive-" + n +
-                           ",format=raw,cache=none,aio=threads,auto-read-only=off,file.driver=" +
+                           ",format=raw,cache=" + (disk.direct ? "none" : "writeback") +
+                           ",aio=threads,auto-read-only=off,file.driver=" +
                            (disk.block_device ? "host_device" : "file")});
         if (spec.bus == DiskBus::virtio_scsi) {
             add(inv.argv, {"-device", "scsi-hd,drive=drive-" + n + ",id=disk-" + n +

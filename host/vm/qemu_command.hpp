@@ -65,6 +65,10 @@ std::vector<std::string> setpriv_prefix(const RunAs& run_as);
 struct QemuDisk {
     int fd = -1;                // open O_RDWR (O_DIRECT where possible)
     bool block_device = false;  // host_device driver, else file
+    /// The fd is O_DIRECT: cache=none. Without it (tmpfs refuses O_DIRECT)
+    /// cache=writeback, since qemu would fail to set O_DIRECT on the shared
+    /// open file.
+    bool direct = true;
 };
 
 /// Everything the command line depends on. The fds are numbers in the

@@ -92,6 +92,15 @@ TEST_CASE("qemu command: virtio-scsi, kvm, debug, no setpriv, no floppy") {
     CHECK(inv.inherited_fds == std::vector<int>{7, 8, 10, 11, 12});
 }
 
+TEST_CASE("qemu command: a disk without O_DIRECT is not opened cache=none") {
+    QemuSpec s = typical_spec();
+    s.disks = {QemuDisk{7, false, false}};
+    QemuInvocation inv = build_qemu_command(s);
+    CHECK(std::find(inv.argv.begin(), inv.argv.end(),
+                    "file=/dev/fdset/0,if=none,id=drive-0,format=raw,cache=writeback,aio=threads,"
+                    "auto-read-only=off,file.driver=file") != inv.argv.end());
+}
+
 TEST_CASE("qemu command: refuses an incomplete spec") {
     QemuSpec s = typical_spec();
     s.disks.clear();
