@@ -312,9 +312,14 @@ void Assembler::add_modules(const KernelChoice& kernel) {
     for (const std::string& path : sel.load_order) {
         std::string stored = stored_module_path(path);
         std::string host_file = kernel.modules_dir + "/" + path;
+        auto st = sys::stat_if_exists(host_file);
+        if (!st) {
+            throw Error("kernel module " + host_file + " is listed in modules.dep but missing: reinstall the "
+                        "kernel's package (linux-image-" + kernel.version + ")");
+        }
         if (stored == path) {
             tree.add_host_file(image_dir + stored, 0644, host_file);
-            module_bytes += sys::stat_if_exists(host_file)->st_size;
+            module_bytes += static_cast<uint64_t>(st->st_size);
         } else {
             std::string data = read_module(host_file);
             module_bytes += data.size();
