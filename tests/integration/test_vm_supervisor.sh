@@ -62,6 +62,7 @@ touch "$T/root/modules.load"
 cat > "$T/root/init" <<'EOF'
 #!/bin/sh
 export PATH=/bin
+mkdir -p /proc
 mount -t devtmpfs dev /dev
 mount -t proc proc /proc
 while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done < /modules.load
