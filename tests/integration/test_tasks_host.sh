@@ -294,10 +294,11 @@ attach "$T/disk1.img"
 RESIZE_PART=5 ROOT_PART=5
 run_all_tasks
 check_table "$DISK" 5 dos
-[ "$(cat "/sys/class/block/$(basename "$DISK")p2/start")" = 34816 ] || true
 ext_size=$(sfdisk -J "$DISK" | /usr/bin/python3 -c "import json,sys; print([p for p in json.load(sys.stdin)['partitiontable']['partitions'] if p['node'].endswith('p2')][0]['size'])")
 [ $(( $(sectors_of "$DISK") - ext_size - 34816 )) -le $MIB_SECTORS ] || fail "the extended partition was not grown"
 check_fs_fills "${DISK}p5" "$(ext_bytes "${DISK}p5")"
+[ "$(blkid -o value -s UUID "${DISK}p5")" = 11111111-1111-4111-8111-111111111111 ] || fail "the root UUID changed"
+e2fsck -fn "${DISK}p5" >/dev/null 2>&1 || fail "e2fsck finds errors on the grown root file system"
 mount_check "${DISK}p5"
 check_files "$T/check"
 umount_check
@@ -378,6 +379,9 @@ check_table "$DISK" 2 gpt
 mount_check "${DISK}p2"
 xfs_bytes=$(xfs_info "$T/check" | awk -F'[ =,]+' '/^data/ {for (i=1;i<NF;i++) {if ($i=="bsize") b=$(i+1); if ($i=="blocks") c=$(i+1)}} END {print b*c}')
 check_fs_fills "${DISK}p2" "$xfs_bytes"
+umount_check
+xfs_repair -n "${DISK}p2" >/dev/null 2>&1 || fail "xfs_repair -n finds errors on the grown root file system"
+mount_check "${DISK}p2"
 check_files "$T/check"
 [ -d "$T/check/srv/data" ] || fail "the missing mount point /srv/data was not created"
 umount_check
@@ -401,6 +405,9 @@ check_table "$DISK" 1 gpt
 mount_check "${DISK}p1"
 btrfs_bytes=$(btrfs filesystem show --raw "$T/check" | awk '/devid/ {print $4}')
 check_fs_fills "${DISK}p1" "$btrfs_bytes"
+umount_check
+btrfs check --readonly "${DISK}p1" >/dev/null 2>&1 || fail "btrfs check finds errors on the grown root file system"
+mount_check "${DISK}p1"
 check_files "$T/check"
 umount_check
 detach "$DISK"
