@@ -18,7 +18,13 @@ BUILD_DIR=$(dirname "$(dirname "$IMGDEPLOY")")
 BUILDER=$BUILD_DIR/helper-image-builder/imgdeploy-build-helper
 [ -x "$BUILDER" ] || skip "no $BUILDER (build the imgdeploy-build-helper target)"
 ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel in /boot (install linux-image-amd64)"
-command -v cpio >/dev/null || skip "no cpio"
+# What the image is made from (build.sh deps installs these on CI).
+missing=()
+for need in cpio:cpio xfs_growfs:xfsprogs btrfs:btrfs-progs ssh-keygen:openssh-client mke2fs:e2fsprogs \
+    sfdisk:fdisk busybox:busybox-static; do
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "${need%%:*}" >/dev/null || missing+=("${need#*:}")
+done
+[ ${#missing[@]} = 0 ] || skip "missing packages: ${missing[*]}"
 
 HELPER_BIN=$BUILD_DIR/helper/imgdeploy-helper
 [ -x "$HELPER_BIN" ] || HELPER_BIN=/bin/true
@@ -261,4 +267,12 @@ for want in SSH-KEYGEN-OK EXT4-OK TASK-10-BUILTIN TASK-20-DROPIN TASK-30-DROPIN;
     grep -q "$want" "$T/boot-check.log" || { cat "$T/boot-check.log" >&2; fail "no $want from the VM"; }
 done
 grep -q TASK-20-BUILTIN "$T/boot-check.log" && fail "the replaced built-in task ran"
+
+if [ "$HELPER_BIN" != /bin/true ]; then
+    step "the real helper as /init: without imgdeploy.activate it powers off by itself"
+    boot_vm "$T/helper/kernel" "$T/helper/initramfs" "$T/boot-helper.log"
+    echo "   ${BOOT_SECS}s"
+    sed 's/^/   | /' "$T/boot-helper.log" | tail -5
+    grep -q 'Kernel panic' "$T/boot-helper.log" && fail "the helper crashed (kernel panic)"
+fi
 echo "OK"
