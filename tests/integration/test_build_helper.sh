@@ -10,7 +10,7 @@
 # tree's one when it exists and /bin/true otherwise (any dynamic ELF program
 # exercises the same code path: copied to /init with its libraries). The
 # boots replace /init with small shell scripts run by the image's busybox.
-# Needs: linux-image-amd64, busybox-static (or busybox), qemu-system-x86,
+# Needs: linux-image-amd64, busybox (or busybox-static), qemu-system-x86,
 # cpio, e2fsprogs, xfsprogs, btrfs-progs, openssh-client, python3.
 source "$(dirname "$0")/common.sh"
 
@@ -21,7 +21,7 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel in /boot (install linux-im
 # What the image is made from (build.sh deps installs these on CI).
 missing=()
 for need in cpio:cpio xfs_growfs:xfsprogs btrfs:btrfs-progs ssh-keygen:openssh-client mke2fs:e2fsprogs \
-    sfdisk:fdisk busybox:busybox-static; do
+    sfdisk:fdisk busybox:busybox; do
     PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "${need%%:*}" >/dev/null || missing+=("${need#*:}")
 done
 [ ${#missing[@]} = 0 ] || skip "missing packages: ${missing[*]}"

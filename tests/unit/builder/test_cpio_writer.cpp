@@ -136,6 +136,10 @@ TEST_CASE("the same tree gives the same bytes; the mtime is the only clock", "[c
 }
 
 TEST_CASE("GNU cpio lists and extracts what CpioWriter wrote", "[cpio]") {
+    if (!sys::stat_if_exists("/usr/bin/cpio")) {
+        WARN("no /usr/bin/cpio (package cpio): skipped");
+        return;
+    }
     TempDir dir("/tmp", "imgdeploy-test-cpio.");
     std::string host = dir.path() + "/tool";
     {
