@@ -8,11 +8,17 @@ namespace imgdeploy {
 
 std::optional<std::string> base64_decode(std::string_view text) {
     // OpenSSL tolerates a missing final padding; require whole quanta.
+    // OpenSSL would also take '-' as an end marker; only the alphabet,
+    // padding and whitespace are base64.
     size_t significant = 0;
     for (unsigned char c : text) {
-        if (!std::isspace(c)) {
-            ++significant;
+        if (std::isspace(c)) {
+            continue;
         }
+        if (!std::isalnum(c) && c != '+' && c != '/' && c != '=') {
+            return std::nullopt;
+        }
+        ++significant;
     }
     if (significant % 4 != 0) {
         return std::nullopt;

@@ -99,7 +99,7 @@ ChildProcess::ChildProcess(const SpawnOptions& o) : m_name(o.argv.at(0)) {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : m_pid(std::exchange(o.m_pid, -1)), m_name(std::move(o.m_name)) {}
+    : m_pid(std::exchange(o.m_pid, -1)), m_name(std::move(o.m_name)), m_status(o.m_status) {}
 
 ChildProcess::~ChildProcess() {
     if (m_pid > 0) {
@@ -111,6 +111,12 @@ ChildProcess::~ChildProcess() {
 }
 
 WaitStatus ChildProcess::wait() {
+    if (m_pid <= 0) {
+        if (m_status) {
+            return *m_status;
+        }
+        throw Error("waiting for " + m_name + ": no such child");
+    }
     int status = 0;
     while (::waitpid(m_pid, &status, 0) < 0) {
         if (errno != EINTR) {
@@ -118,10 +124,14 @@ WaitStatus ChildProcess::wait() {
         }
     }
     m_pid = -1;
-    return WaitStatus::from_raw(status);
+    m_status = WaitStatus::from_raw(status);
+    return *m_status;
 }
 
 std::optional<WaitStatus> ChildProcess::try_wait() {
+    if (m_pid <= 0) {
+        return m_status;
+    }
     int status = 0;
     pid_t r = ::waitpid(m_pid, &status, WNOHANG);
     if (r == 0) {
@@ -131,7 +141,8 @@ std::optional<WaitStatus> ChildProcess::try_wait() {
         throw SystemError("waiting for " + m_name, "waitpid", errno);
     }
     m_pid = -1;
-    return WaitStatus::from_raw(status);
+    m_status = WaitStatus::from_raw(status);
+    return *m_status;
 }
 
 void ChildProcess::kill(int signo) const {

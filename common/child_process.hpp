@@ -53,6 +53,8 @@ class ChildProcess {
   private:
     pid_t m_pid = -1;
     std::string m_name;
+    /// Once reaped, how it ended (so waiting again never reaps another child).
+    std::optional<WaitStatus> m_status;
 };
 
 /// Runs a command to completion and returns its stdout; throws Error naming

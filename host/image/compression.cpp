@@ -50,9 +50,11 @@ Compression detect_compression(std::span<const char> head) {
     if (has({0x28, 0xb5, 0x2f, 0xfd})) {
         return Compression::zstd;
     }
-    // "BZh" and a block size digit, then the block magic 0x314159265359.
+    // "BZh" and a block size digit, then a block (0x314159265359) or, for
+    // an empty stream, the end-of-stream magic (0x177245385090).
     if (has({'B', 'Z', 'h'}) && head.size() >= 10 && head[3] >= '1' && head[3] <= '9' &&
-        std::memcmp(head.data() + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0) {
+        (std::memcmp(head.data() + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
+         std::memcmp(head.data() + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) {
         return Compression::bzip2;
     }
     return Compression::none;

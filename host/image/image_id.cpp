@@ -26,7 +26,8 @@ std::string resolve_local_image(const std::string& image_dir, const std::string&
         }
         throw;
     }
-    if (real.compare(0, dir.size() + 1, dir + "/") != 0) {
+    std::string prefix = dir == "/" ? dir : dir + "/";
+    if (real.compare(0, prefix.size(), prefix) != 0) {
         throw Error("image '" + name + "' resolves to " + real + ", outside image_dir " + dir +
                     " (refused)");
     }

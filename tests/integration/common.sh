@@ -11,13 +11,18 @@ MIB=$((1024 * 1024))
 PYTHON=/usr/bin/python3
 
 T=$(mktemp -d /tmp/imgdeploy-it.XXXXXX)
-LOOPS=()
 PIDS=()
 
 cleanup() {
     local rc=$?
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    for dev in "${LOOPS[@]}"; do losetup -d "$dev" 2>/dev/null || true; done
+    # new_loop runs in $(...) subshells, so the devices are listed in a file.
+    if [ -f "$T/.loops" ]; then
+        while read -r dev; do
+            partx -d "$dev" 2>/dev/null || true
+            losetup -d "$dev" 2>/dev/null || true
+        done < "$T/.loops"
+    fi
     if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
         echo "(test files kept in $T)" >&2
     else
@@ -44,7 +49,7 @@ export IMGDEPLOY_CONFIG=$T/imgdeploy.yaml
 new_loop() {
     local dev
     dev=$(losetup -f --show --direct-io=on "$1") || skip "cannot attach a loop device"
-    LOOPS+=("$dev")
+    echo "$dev" >> "$T/.loops"
     echo "$dev"
 }
 
@@ -118,7 +123,7 @@ start_http() {
 # no_loop_leak: no loop device of ours still refers to $T (besides those we attached).
 no_leftovers() {
     local stray
-    stray=$(losetup -a | grep -F "$T" | grep -vF "$(printf '%s\n' "${LOOPS[@]}" | sed 's/$/:/')" || true)
+    stray=$(losetup -a | grep -F "$T/" | grep -vFf <(sed 's/$/:/' "$T/.loops" 2>/dev/null) || true)
     [ -z "$stray" ] || fail "stray loop devices: $stray"
     ls /tmp | grep -E '^imgdeploy\.' && fail "temp files left in /tmp" || true
 }
