@@ -13,6 +13,7 @@
 #include "helper-image-builder/shared_libs.hpp"
 #include "helper-image-builder/task_set.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>  // renameat2, RENAME_EXCHANGE (GNU)
@@ -51,10 +52,6 @@ constexpr const char* k_bin_dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
 
 /// The image is merged-/usr (like Debian 12): these are symlinks into /usr.
 constexpr const char* k_merged_dirs[] = {"/bin", "/sbin", "/lib", "/lib64"};
-
-const char* const k_module_names[] = {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod",   "floppy",
-                                      "ext4",       "xfs",        "btrfs",       "vfat",     "nls_cp437",
-                                      "nls_utf8",   "nls_ascii"};
 
 constexpr const char* k_passwd = "root:x:0:0:root:/root:/bin/sh\n"
                                  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
@@ -121,6 +118,7 @@ class Assembler {
 
     void add_base_layout();
     void add_helper(const std::string& helper_binary);
+    void add_own_program(const std::string& image_path, const std::string& host_path);
     void add_tasks(const TaskSet& set);
     void add_programs();
     void add_shell();
@@ -194,6 +192,21 @@ void Assembler::add_libraries_of(const std::string& host_path) {
     }
 }
 
+/// Our own ELF programs (the helper, the built-in tasks) go in without
+/// debug information when binutils' strip is there: a RelWithDebInfo build
+/// is several times larger, and every byte of the initramfs is copied into
+/// the VM at boot.
+void Assembler::add_own_program(const std::string& image_path, const std::string& host_path) {
+    std::optional<std::string> strip = find_program("strip");
+    if (!strip) {
+        tree.add_host_file(image_path, 0755, host_path);
+        return;
+    }
+    TempFile stripped("/tmp", "imgdeploy-strip.");
+    run_capture({*strip, "--strip-debug", "-o", stripped.path(), host_path});
+    tree.add_file(image_path, 0755, sys::read_file(stripped.path()));
+}
+
 void Assembler::add_helper(const std::string& helper_binary) {
     if (!sys::stat_if_exists(helper_binary)) {
         throw Error("no helper binary " + helper_binary +
@@ -203,7 +216,11 @@ void Assembler::add_helper(const std::string& helper_binary) {
     if (info.kind == ExecutableInfo::Kind::other || !is_executable_file(helper_binary)) {
         throw Error("helper binary " + helper_binary + " is not an executable ELF program or script");
     }
-    tree.add_host_file("/init", 0755, sys::realpath(helper_binary));
+    if (info.kind == ExecutableInfo::Kind::elf) {
+        add_own_program("/init", sys::realpath(helper_binary));
+    } else {
+        tree.add_host_file("/init", 0755, sys::realpath(helper_binary));
+    }
     if (info.kind == ExecutableInfo::Kind::script) {
         m_scripts.emplace_back("the helper binary " + helper_binary, info.interpreter);
     } else {
@@ -220,8 +237,12 @@ void Assembler::add_tasks(const TaskSet& set) {
             spdlog::info("drop-in task {} replaces the built-in task of that name", t.source_path);
         }
         std::string image_path = std::string(k_helper_tasks_dir) + "/" + t.name;
-        tree.add_host_file(image_path, 0755, sys::realpath(t.source_path));
         ExecutableInfo info = inspect_executable(t.source_path);
+        if (info.kind == ExecutableInfo::Kind::elf && !t.drop_in) {
+            add_own_program(image_path, sys::realpath(t.source_path));
+        } else {
+            tree.add_host_file(image_path, 0755, sys::realpath(t.source_path));
+        }
         if (info.kind == ExecutableInfo::Kind::script) {
             m_scripts.emplace_back("task " + t.source_path, info.interpreter);
         } else if (info.kind == ExecutableInfo::Kind::elf) {
@@ -301,16 +322,31 @@ void Assembler::add_shell() {
 
 void Assembler::add_modules(const KernelChoice& kernel) {
     ModuleIndex index = ModuleIndex::load(kernel.modules_dir);
-    ModuleSelection sel = index.resolve(helper_module_names(has_ntfs3g));
-    for (const std::string& name : sel.missing) {
-        spdlog::warn("kernel {} has no module {} (and does not build it in)", kernel.version, name);
-    }
-    if (!sel.builtin.empty()) {
-        spdlog::debug("built into kernel {}: {}", kernel.version, join(sel.builtin, ", "));
+    // modules.load lines are "<group> <path>": the helper loads group "base"
+    // at boot and a file system's group only when a disk holds that file
+    // system (btrfs alone costs seconds under TCG: raid6 and xor benchmark
+    // themselves when they load).
+    std::vector<std::pair<std::string, std::string>> order;  // group, path
+    for (const auto& [group, names] : helper_module_groups(has_ntfs3g)) {
+        ModuleSelection sel = index.resolve(names);
+        for (const std::string& name : sel.missing) {
+            spdlog::warn("kernel {} has no module {} (and does not build it in)", kernel.version, name);
+        }
+        if (!sel.builtin.empty()) {
+            spdlog::debug("built into kernel {}: {}", kernel.version, join(sel.builtin, ", "));
+        }
+        for (const std::string& path : sel.load_order) {
+            order.emplace_back(group, path);  // a shared dependency is listed in each group
+        }
     }
     std::string image_dir = "/usr/lib/modules/" + kernel.version + "/";
-    for (const std::string& path : sel.load_order) {
+    std::string list;
+    for (const auto& [group, path] : order) {
         std::string stored = stored_module_path(path);
+        list += group + " " + stored + "\n";
+        if (std::find(modules.begin(), modules.end(), stored) != modules.end()) {
+            continue;  // already in the image for an earlier group
+        }
         std::string host_file = kernel.modules_dir + "/" + path;
         auto st = sys::stat_if_exists(host_file);
         if (!st) {
@@ -326,10 +362,6 @@ void Assembler::add_modules(const KernelChoice& kernel) {
             tree.add_file(image_dir + stored, 0644, std::move(data));
         }
         modules.push_back(stored);
-    }
-    std::string list;
-    for (const std::string& m : modules) {
-        list += m + "\n";
     }
     tree.add_file(k_helper_modules_list, 0644, list);
 }
@@ -488,11 +520,25 @@ void make_parent(const std::string& out) {
 }  // namespace
 
 std::vector<std::string> helper_module_names(bool with_fuse) {
-    std::vector<std::string> names(std::begin(k_module_names), std::end(k_module_names));
-    if (with_fuse) {
-        names.emplace_back("fuse");
+    std::vector<std::string> names;
+    for (const auto& [group, group_names] : helper_module_groups(with_fuse)) {
+        names.insert(names.end(), group_names.begin(), group_names.end());
     }
     return names;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> helper_module_groups(bool with_fuse) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups = {
+        {"base", {"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "floppy", "vfat", "nls_cp437",
+                  "nls_utf8", "nls_ascii"}},
+        {"ext4", {"ext4"}},
+        {"xfs", {"xfs"}},
+        {"btrfs", {"btrfs"}},
+    };
+    if (with_fuse) {
+        groups.push_back({"ntfs", {"fuse"}});
+    }
+    return groups;
 }
 
 BuildReport build_helper_image(const BuildOptions& options) {

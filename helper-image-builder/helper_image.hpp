@@ -55,5 +55,8 @@ BuildReport build_helper_image(const BuildOptions& options);
 /// SCSI disks, the parameter floppy and the file systems it works on, plus
 /// fuse when ntfs-3g is in the image.
 std::vector<std::string> helper_module_names(bool with_fuse);
+/// The modules in load groups: "base" (loaded at boot) and one group per
+/// file system (loaded when a disk holds it); names as modprobe knows them.
+std::vector<std::pair<std::string, std::vector<std::string>>> helper_module_groups(bool with_fuse);
 
 }  // namespace imgdeploy::builder

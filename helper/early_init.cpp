@@ -54,7 +54,7 @@ void mount_pseudo_filesystems() {
 
 std::vector<std::string> kernel_cmdline() { return split_words(sys::read_file("/proc/cmdline")); }
 
-size_t load_modules(const std::string& list_path) {
+size_t load_modules(const std::string& list_path, const std::string& group) {
     if (!sys::stat_if_exists(list_path)) {
         return 0;
     }
@@ -63,10 +63,11 @@ size_t load_modules(const std::string& list_path) {
     std::string base = std::string("/lib/modules/") + u.release + "/";
     size_t loaded = 0;
     for (const auto& line : split(sys::read_file(list_path), '\n')) {
-        std::string rel(trim(line));
-        if (rel.empty() || rel[0] == '#') {
+        auto words = split_words(line);
+        if (words.size() != 2 || words[0] != group) {
             continue;
         }
+        const std::string& rel = words[1];
         UniqueFd fd = sys::open(base + rel, O_RDONLY);
         if (::syscall(SYS_finit_module, fd.get(), "", 0) != 0 && errno != EEXIST) {
             throw SystemError("loading kernel module " + rel, "finit_module", errno);

@@ -14,9 +14,10 @@ void mount_pseudo_filesystems();
 /// The words of /proc/cmdline.
 std::vector<std::string> kernel_cmdline();
 
-/// Loads each module listed (paths relative to /lib/modules/<release>) with
-/// finit_module; already loaded or built-in ones are fine. Returns the count.
-size_t load_modules(const std::string& list_path);
+/// Loads the modules of one group listed in list_path (lines "<group>
+/// <path>", paths relative to /lib/modules/<release>) with finit_module;
+/// already loaded ones are fine. Returns the count.
+size_t load_modules(const std::string& list_path, const std::string& group);
 
 /// Waits (bounded) for a device node to appear; throws Error after timeout.
 void wait_for_device(const std::string& path, std::chrono::milliseconds timeout);

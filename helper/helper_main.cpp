@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,7 +75,7 @@ void boot(const HelperPaths&) {
         throw Error("booted without imgdeploy.activate on the kernel command line; refusing to "
                     "touch any disk");
     }
-    size_t n = load_modules(k_helper_modules_list);
+    size_t n = load_modules(k_helper_modules_list, "base");
     say("loaded " + std::to_string(n) + " kernel modules");
 }
 
@@ -98,6 +99,25 @@ HelperParams read_params(const HelperPaths& paths, bool pid1) {
     return helper_params_from_json(doc);
 }
 
+/// The kernel modules of the file systems found on the disk (libblkid
+/// reads superblocks without them).
+void load_filesystem_modules(const DiskLayout& layout) {
+    std::set<std::string> groups;
+    for (const auto& p : layout.partitions) {
+        if (p.fstype == "ext2" || p.fstype == "ext3" || p.fstype == "ext4") {
+            groups.insert("ext4");
+        } else if (p.fstype == "xfs" || p.fstype == "btrfs") {
+            groups.insert(p.fstype);
+        } else if (p.fstype == "ntfs") {
+            groups.insert("ntfs");
+        }
+    }
+    for (const auto& g : groups) {
+        size_t n = load_modules(k_helper_modules_list, g);
+        say("loaded " + std::to_string(n) + " kernel modules for " + g);
+    }
+}
+
 bool property_true(const HelperParams& p, const std::string& key) {
     auto it = p.properties.find(key);
     return it != p.properties.end() && parse_yes_no(it->second);
@@ -108,6 +128,7 @@ void describe_disk(HelperParams& params, std::map<std::string, std::string>& env
                    const HelperPaths& paths, Channels& ch) {
     const std::string& disk = params.devices.front();
     DiskLayout layout = probe_disk(disk);
+    load_filesystem_modules(layout);
     bool need_family = !params.properties.count("OSFAMILY");
     bool need_root = !params.properties.count("ROOT_PARTITION");
     if (need_family || need_root) {
@@ -155,6 +176,8 @@ void customize(const HelperPaths& paths, bool pid1, Channels& ch) {
             env["SNF_IMAGE_UNATTEND"] = paths.floppy_dir + "/unattend.xml";
         } else if (f == "sysprep.inf") {
             env["SNF_IMAGE_SYSPREPINF"] = paths.floppy_dir + "/sysprep.inf";
+        } else if (f.rfind("ssh_host_", 0) == 0) {
+            env["IMGDEPLOY_HOST_KEYS_DIR"] = paths.floppy_dir;  // made on the host
         }
     }
     if (property_true(params, "EXCLUDE_ALL_TASKS")) {

@@ -4,6 +4,7 @@
 #include "common/strings.hpp"
 #include "host/vm/accel.hpp"
 #include "host/vm/floppy.hpp"
+#include "host/vm/ssh_host_keys.hpp"
 #include "host/vm/helper_image.hpp"
 #include "host/vm/helper_vm.hpp"
 #include "host/vm/qemu_command.hpp"
@@ -162,6 +163,10 @@ void customize_image(const DeploymentRequest& request, const OsParameters& param
         make_helper_params(request, params, image, guest_disk_names(bus, request.disks.size()));
     FloppySpec floppy_spec;
     floppy_spec.tmp_dir = config.tmp_dir;
+    floppy_spec.extra = make_ssh_host_keys(config.tmp_dir, request.instance_name);
+    for (const auto& f : floppy_spec.extra) {
+        helper_params.files.push_back(f.name);
+    }
     floppy_spec.params_json = to_json(helper_params).dump();
     ParameterFloppy floppy(floppy_spec);
     // 4. The VM: disks, floppy and serial pipes passed as fds, qemu as the helper user.

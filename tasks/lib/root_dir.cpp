@@ -219,7 +219,8 @@ void RootDir::replace_file(std::string_view path, std::string_view contents, con
         std::string what = describe(path);
         sys::write_full(file.get(), contents.data(), contents.size(), what);
         apply_attributes(file.get(), attributes, what);
-        sys::fdatasync(file.get(), what);
+        // No fsync per file: the helper syncs and unmounts at the end, and a
+        // helper that dies midway fails the whole deployment anyway.
         if (::renameat(dir.get(), temp.c_str(), dir.get(), name.c_str()) != 0) {
             throw SystemError(what, "renameat", errno);
         }

@@ -47,6 +47,7 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     TaskEnv env;
     env.task_name = get("TASKNAME").value_or(base_name(argv0));
     env.hostname = get("SNF_IMAGE_HOSTNAME").value_or("");
+    env.host_keys_dir = get("IMGDEPLOY_HOST_KEYS_DIR").value_or("");
     env.disk = get("SNF_IMAGE_DEV").value_or("");
     auto count = parse_u64(get("SNF_IMAGE_DEV_COUNT").value_or(""));
     for (uint64_t i = 0; count && i < *count && i < 64; ++i) {

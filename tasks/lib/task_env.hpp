@@ -15,6 +15,9 @@ struct TaskEnv {
     /// TASKNAME, e.g. "50ChangePassword" (argv[0]'s base name when unset).
     std::string task_name;
     std::string hostname;                 // SNF_IMAGE_HOSTNAME
+    /// IMGDEPLOY_HOST_KEYS_DIR: fresh SSH host keys made on the host
+    /// (ssh_host_<type>_key and .pub), when it sent them.
+    std::string host_keys_dir;
     std::string disk;                     // SNF_IMAGE_DEV (disk 0)
     std::vector<std::string> devices;     // SNF_IMAGE_DEV_0 ... DEV_<COUNT-1>
     std::string target;                   // SNF_IMAGE_TARGET

@@ -111,7 +111,13 @@ nodev=(-f 'dev/*')
 [ "$(id -u)" = 0 ] && nodev=()
 (cd "$T/root" && cpio -idm --quiet --no-absolute-filenames "${nodev[@]}" < "$T/helper/initramfs")
 grep -q 20-DROPIN "$T/root/usr/lib/imgdeploy/tasks/20Second" || fail "the drop-in did not replace the built-in 20Second"
-cmp -s "$T/root/init" "$HELPER_BIN" || fail "/init is not the helper binary"
+# Our own ELF programs go in without debug information.
+if command -v strip >/dev/null && [ "$(head -c 4 "$HELPER_BIN" | od -An -c | tr -d ' ')" = 177ELF ]; then
+    strip --strip-debug -o "$T/helper.stripped" "$HELPER_BIN"
+    cmp -s "$T/root/init" "$T/helper.stripped" || fail "/init is not the (stripped) helper binary"
+else
+    cmp -s "$T/root/init" "$HELPER_BIN" || fail "/init is not the helper binary"
+fi
 [ "$(stat -c %u:%g "$T/root/init")" = 0:0 ] || fail "/init is not owned by root"
 [ "$(readlink "$T/root/lib")" = usr/lib ] || fail "/lib is not the merged-/usr symlink"
 # Every library each program needs on the host is in the image at the
@@ -125,12 +131,12 @@ for p in $(manifest "$T/helper" "' '.join(m['programs'])") /init; do
     done < <(/lib64/ld-linux-x86-64.so.2 --list "$host" | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }')
 done
 # Modules: each listed one is there, decompressed, dependencies first.
-while read -r m; do
+while read -r group m; do
     f=$T/root/lib/modules/$kver/$m
     [ -f "$f" ] || fail "module $m listed but missing"
     [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || fail "module $m is not an uncompressed ELF"
 done < "$T/root/etc/imgdeploy/modules.load"
-pos() { grep -n "/$1.ko\$" "$T/root/etc/imgdeploy/modules.load" | cut -d: -f1; }
+pos() { grep -n "/$1.ko\$" "$T/root/etc/imgdeploy/modules.load" | head -1 | cut -d: -f1; }
 [ "$(pos jbd2)" -lt "$(pos ext4)" ] || fail "jbd2 after ext4 in modules.load"
 [ "$(pos virtio_ring)" -lt "$(pos virtio_blk)" ] || fail "virtio_ring after virtio_blk in modules.load"
 [ "$(pos libcrc32c)" -lt "$(pos xfs)" ] || fail "libcrc32c after xfs in modules.load"
@@ -242,7 +248,7 @@ export PATH=/usr/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
 v=$(uname -r)
-while read -r m; do insmod "/lib/modules/$v/$m" || echo "MODULE-FAILED $m"; done < /etc/imgdeploy/modules.load
+awk '!seen[$2]++' /etc/imgdeploy/modules.load | while read -r group m; do insmod "/lib/modules/$v/$m" || echo "MODULE-FAILED $m"; done
 for fs in ext4 xfs btrfs vfat; do grep -qw "$fs" /proc/filesystems || echo "FS-MISSING $fs"; done
 for p in e2fsck mke2fs dumpe2fs xfs_growfs btrfs mkswap blkid sfdisk partx mount umount ssh-keygen; do
     "$p" --version 2>&1 | grep -q 'error while loading' && echo "PROGRAM-FAILED $p"

@@ -1,0 +1,19 @@
+#pragma once
+// Fresh SSH host keys for the instance, made on the host and sent on the
+// parameter floppy: 50DeleteSSHKeys installs them instead of running
+// ssh-keygen in the helper, where an RSA key takes seconds under TCG. The
+// host only generates random keys here; it never reads the image.
+
+#include "host/vm/floppy.hpp"
+
+#include <string>
+#include <vector>
+
+namespace imgdeploy {
+
+/// ssh_host_{rsa,ecdsa,ed25519}_key and their .pub, commented
+/// root@<hostname>; empty when ssh-keygen is not installed (the task then
+/// generates keys inside the helper).
+std::vector<FloppyFile> make_ssh_host_keys(const std::string& tmp_dir, const std::string& hostname);
+
+}  // namespace imgdeploy
