@@ -108,7 +108,9 @@ void DiskWriter::worker() {
             // the pool and no producer waits forever.
             m_failed = true;
         }
-        m_pool.release(std::move(block->buffer));
+        if (block->buffer.data() != nullptr) {
+            m_pool.release(std::move(block->buffer));
+        }
     }
 }
 
@@ -116,6 +118,15 @@ void DiskWriter::write_block(const WriteBlock& block) {
     const char* data = block.buffer.data();
     size_t end = block.buffer.size();
     size_t pos = block.skip;
+    if (data == nullptr) {  // a hole of the source
+        uint64_t offset = block.offset + pos;
+        if (is_aligned(offset, m_disk.alignment()) && is_aligned(end - pos, m_disk.alignment())) {
+            zero_run(offset, end - pos);
+        } else {
+            write_zeros(offset, end - pos);
+        }
+        return;
+    }
     while (pos < end) {
         // Grow a run of units that are all zero or all data.
         size_t unit = std::min(k_zero_unit, end - pos);

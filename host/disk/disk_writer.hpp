@@ -27,7 +27,9 @@ bool is_all_zero(const char* p, size_t n);
 
 struct WriteBlock {
     uint64_t offset = 0;  // disk offset of buffer.data()[0]
-    AlignedBuffer buffer; // size() bytes are valid
+    /// size() bytes are valid; a buffer without data (data() null) stands
+    /// for size() zero bytes, a hole of the source that is zeroed unread.
+    AlignedBuffer buffer;
     size_t skip = 0;      // leading bytes not to write (held back by the caller)
 };
 

@@ -23,6 +23,10 @@ class ByteSource {
     /// Asks a blocked read() on another thread to give up soon with an
     /// Error. Safe to call from any thread.
     virtual void cancel() {}
+    /// When the next bytes are a hole (a sparse file's unallocated range,
+    /// which reads as zeros), skips up to max_bytes of it without reading
+    /// and returns how many; 0 when the next bytes are data or unknown.
+    virtual uint64_t skip_hole(uint64_t /*max_bytes*/) { return 0; }
 };
 
 }  // namespace imgdeploy

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +18,7 @@ FileSource::FileSource(const std::string& path)
     struct stat st = sys::fstat(m_fd, path);
     if (S_ISREG(st.st_mode)) {
         m_size = static_cast<uint64_t>(st.st_size);
+        m_regular = true;
         posix_fadvise(m_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     } else if (S_ISBLK(st.st_mode)) {
         m_size = sys::block_device_size(m_fd, path);
@@ -50,7 +52,24 @@ size_t FileSource::read(char* buf, size_t len) {
             throw Error(m_name + ": cancelled");
         }
     }
-    return sys::read_some(m_fd, buf, len, m_name);
+    size_t n = sys::read_some(m_fd, buf, len, m_name);
+    m_pos += n;
+    return n;
+}
+
+uint64_t FileSource::skip_hole(uint64_t max_bytes) {
+    if (!m_regular || !m_size || m_pos >= *m_size) {
+        return 0;
+    }
+    off_t data = ::lseek(m_fd, static_cast<off_t>(m_pos), SEEK_DATA);
+    uint64_t hole_end = data < 0 ? (errno == ENXIO ? *m_size : m_pos) : static_cast<uint64_t>(data);
+    uint64_t n = std::min(hole_end - m_pos, max_bytes);
+    // Put the offset back where read() expects it (SEEK_DATA moved it).
+    if (::lseek(m_fd, static_cast<off_t>(m_pos + n), SEEK_SET) < 0) {
+        throw SystemError(m_name, "lseek", errno);
+    }
+    m_pos += n;
+    return n;
 }
 
 void FileSource::cancel() {

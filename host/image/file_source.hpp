@@ -18,11 +18,15 @@ class FileSource final : public ByteSource {
     std::string describe() const override { return m_name; }
     /// Wakes a read() blocked on a pipe (import from a stalled stream).
     void cancel() override;
+    /// Regular files: SEEK_DATA finds where the hole ends.
+    uint64_t skip_hole(uint64_t max_bytes) override;
 
   private:
     UniqueFd m_owned;
     UniqueFd m_cancel;  // eventfd, polled beside a pipe or socket
     bool m_pollable = false;
+    bool m_regular = false;
+    uint64_t m_pos = 0;
     int m_fd;
     std::string m_name;
     std::optional<uint64_t> m_size;

@@ -117,6 +117,19 @@ void fetch_stage(Pipeline& p) {
     bool first = true;
     for (;;) {
         bool raw = !first && p.compression.load() == Compression::none;
+        if (raw && !hash) {
+            // A sparse file's holes are zeroed on the disk without reading them.
+            uint64_t hole = plan.source->skip_hole(p.pool.buffer_bytes());
+            if (hole > 0) {
+                AlignedBuffer marker;
+                marker.set_size(static_cast<size_t>(hole));
+                p.fetched_bytes += hole;
+                if (!p.fetched.push(std::move(marker))) {
+                    throw_cancelled();
+                }
+                continue;
+            }
+        }
         BufferPool& pool = first || raw ? p.pool : p.input_pool;
         auto buf = pool.acquire();
         if (!buf) {
@@ -172,10 +185,16 @@ void dispatch(Pipeline& p, DiskWriter& writer, AlignedBuffer block) {
     size_t skip = 0;
     if (plan.data_offset == 0 && image_offset < plan.hold_bytes) {
         skip = static_cast<size_t>(std::min<uint64_t>(len, plan.hold_bytes - image_offset));
-        p.held.insert(p.held.end(), block.data(), block.data() + skip);
+        if (block.data() != nullptr) {
+            p.held.insert(p.held.end(), block.data(), block.data() + skip);
+        } else {
+            p.held.insert(p.held.end(), skip, '\0');  // a hole
+        }
     }
     if (skip == len) {
-        p.pool.release(std::move(block));
+        if (block.data() != nullptr) {
+            p.pool.release(std::move(block));
+        }
         return;
     }
     p.writes_began = true;
