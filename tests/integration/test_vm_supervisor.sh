@@ -83,7 +83,7 @@ case $P in *'"PASSWD":"'*) say "a password is set" ;; esac
 case $P in *'"NIC_0_MAC":"'*) say "NIC_0_MAC is set" ;; esac
 echo "TASK_START:Smoke" > /dev/ttyS2
 for d in $devs; do
-    for i in $(seq 100); do [ -b "$d" ] && break; sleep 0.1; done
+    for i in $(seq 300); do [ -b "$d" ] && break; sleep 0.1; done
     [ -b "$d" ] || result "ERROR: $d did not appear"
     say "present: $d $(head -c 4 "$d" | od -An -tx1 | tr -d ' ')"
 done
