@@ -39,7 +39,8 @@ struct HelperParams {
     std::string image_type;  // SNF_IMAGE_TYPE: diskdump, extdump or ntfsdump
     std::string hypervisor;  // HYPERVISOR (kvm)
     /// Guest device names of the instance's disks, disk 0 first
-    /// (SNF_IMAGE_DEV_0 ...): /dev/vdb, /dev/vdc ... or /dev/sda ...
+    /// (SNF_IMAGE_DEV_0 ...): /dev/vda, /dev/vdb ... (virtio-blk; the helper
+    /// has no root disk of its own) or /dev/sda ... (virtio-scsi).
     std::vector<std::string> devices;
     /// Parameters exported only when defined (even when empty), by their
     /// SNF_IMAGE_ name without the prefix: PASSWD, PASSWD_HASH, AUTH_KEYS,
