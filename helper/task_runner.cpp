@@ -6,13 +6,13 @@
 #include "common/syscalls.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <deque>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <regex>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -198,8 +198,14 @@ std::string failure_message(const RunningTask& t, const std::string& how) {
 
 }  // namespace
 
+/// run-parts' default name rule: ^[A-Za-z0-9_-]+$.
+static bool is_task_name(const std::string& name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-';
+    });
+}
+
 std::vector<std::string> list_tasks(const std::string& dir, std::vector<std::string>* skipped) {
-    static const std::regex k_name("^[A-Za-z0-9_-]+$");
     std::vector<std::string> tasks;
     DIR* d = ::opendir(dir.c_str());
     if (d == nullptr) {
@@ -212,7 +218,7 @@ std::vector<std::string> list_tasks(const std::string& dir, std::vector<std::str
         }
         struct stat st {};
         std::string path = dir + "/" + name;
-        bool runnable = std::regex_match(name, k_name) && ::stat(path.c_str(), &st) == 0 &&
+        bool runnable = is_task_name(name) && ::stat(path.c_str(), &st) == 0 &&
                         S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
         if (runnable) {
             tasks.push_back(name);
