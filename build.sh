@@ -94,6 +94,7 @@ bench() {
     build
     install_packages "${bench_packages[@]}"
     "$root/bench/run.sh" "$root/build/host/imgdeploy"
+    "$root/bench/helper.sh" "$root/build"
 }
 
 case "${1:-}" in
