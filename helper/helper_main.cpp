@@ -13,7 +13,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <nlohmann/json.hpp>
+#include <sys/ioctl.h>
 #include <set>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -99,6 +104,21 @@ HelperParams read_params(const HelperPaths& paths, bool pid1) {
     return helper_params_from_json(doc);
 }
 
+/// Credits the host's random bytes to the kernel's entropy pool, so the
+/// first getrandom() of a task does not wait (no RDRAND under TCG).
+void credit_random_seed(const std::string& path) {
+    std::string seed = sys::read_file(path).substr(0, 512);
+    std::vector<char> buf(sizeof(rand_pool_info) + seed.size());
+    auto* info = reinterpret_cast<rand_pool_info*>(buf.data());
+    info->entropy_count = static_cast<int>(seed.size() * 8);
+    info->buf_size = static_cast<int>(seed.size());
+    std::memcpy(info->buf, seed.data(), seed.size());
+    UniqueFd fd = sys::open("/dev/urandom", O_WRONLY);
+    if (::ioctl(fd.get(), RNDADDENTROPY, info) != 0) {
+        say("could not credit the random seed: " + std::string(std::strerror(errno)));
+    }
+}
+
 /// The kernel modules of the file systems found on the disk (libblkid
 /// reads superblocks without them).
 void load_filesystem_modules(const DiskLayout& layout) {
@@ -176,6 +196,8 @@ void customize(const HelperPaths& paths, bool pid1, Channels& ch) {
             env["SNF_IMAGE_UNATTEND"] = paths.floppy_dir + "/unattend.xml";
         } else if (f == "sysprep.inf") {
             env["SNF_IMAGE_SYSPREPINF"] = paths.floppy_dir + "/sysprep.inf";
+        } else if (f == "random_seed") {
+            credit_random_seed(paths.floppy_dir + "/random_seed");
         } else if (f.rfind("ssh_host_", 0) == 0) {
             env["IMGDEPLOY_HOST_KEYS_DIR"] = paths.floppy_dir;  // made on the host
         }

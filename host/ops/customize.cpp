@@ -164,6 +164,7 @@ void customize_image(const DeploymentRequest& request, const OsParameters& param
     FloppySpec floppy_spec;
     floppy_spec.tmp_dir = config.tmp_dir;
     floppy_spec.extra = make_ssh_host_keys(config.tmp_dir, request.instance_name);
+    floppy_spec.extra.push_back(make_random_seed());
     for (const auto& f : floppy_spec.extra) {
         helper_params.files.push_back(f.name);
     }

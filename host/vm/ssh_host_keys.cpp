@@ -5,7 +5,9 @@
 #include "common/syscalls.hpp"
 #include "common/temp_file.hpp"
 
+#include <cerrno>
 #include <optional>
+#include <sys/random.h>
 #include <spdlog/spdlog.h>
 
 namespace imgdeploy {
@@ -24,6 +26,22 @@ std::optional<std::string> find_ssh_keygen() {
 }
 
 }  // namespace
+
+FloppyFile make_random_seed() {
+    std::string seed(512, '\0');
+    size_t done = 0;
+    while (done < seed.size()) {
+        ssize_t n = ::getrandom(seed.data() + done, seed.size() - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw SystemError("random seed for the helper", "getrandom", errno);
+        }
+        done += static_cast<size_t>(n);
+    }
+    return {"random_seed", seed};
+}
 
 std::vector<FloppyFile> make_ssh_host_keys(const std::string& tmp_dir, const std::string& hostname) {
     auto keygen = find_ssh_keygen();

@@ -16,4 +16,9 @@ namespace imgdeploy {
 /// generates keys inside the helper).
 std::vector<FloppyFile> make_ssh_host_keys(const std::string& tmp_dir, const std::string& hostname);
 
+/// "random_seed": 512 bytes from the host's getrandom(). The helper credits
+/// them to its kernel's entropy pool at once: the guest CPU has no RDRAND
+/// under TCG, and its first getrandom() would otherwise block for a second.
+FloppyFile make_random_seed();
+
 }  // namespace imgdeploy
