@@ -46,10 +46,14 @@ install_packages() {
 
 deps() { install_packages "${packages[@]}"; }
 
+# ccache, when the machine has it, shares objects between build trees.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+
 configure_and_build() {  # dir extra-cmake-args...
     local dir=$1
     shift
-    cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGDEPLOY_WERROR=ON "$@" >/dev/null
+    cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGDEPLOY_WERROR=ON "${launcher[@]}" "$@" >/dev/null
     ninja -C "$dir" -j "$jobs"
 }
 
@@ -77,7 +81,7 @@ test_all() {
     run_ctest "$root/build"
     echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
     cmake -S "$root" -B "$root/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DIMGDEPLOY_WERROR=ON -DIMGDEPLOY_SANITIZE=ON >/dev/null
+        -DIMGDEPLOY_WERROR=ON -DIMGDEPLOY_SANITIZE=ON "${launcher[@]}" >/dev/null
     ninja -C "$root/build-asan" -j "$jobs" "${asan_targets[@]}"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
