@@ -13,6 +13,7 @@ void resize_filesystem_mounted(const TaskContext& ctx);    // 40FilesystemResize
 void assign_hostname(const TaskContext& ctx);              // 50AssignHostname
 void change_machine_id(const TaskContext& ctx);            // 50ChangeMachineId
 void change_password(const TaskContext& ctx);              // 50ChangePassword
+void configure_network(const TaskContext& ctx);            // 50ConfigureNetwork
 void delete_ssh_keys(const TaskContext& ctx);              // 50DeleteSSHKeys
 void enforce_personality(const TaskContext& ctx);          // 60EnforcePersonality
 void umount_image(const TaskContext& ctx);                 // 80UmountImage

@@ -64,6 +64,16 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     env.passwd_hash = get("SNF_IMAGE_PASSWD_HASH");
     env.auth_keys = get("SNF_IMAGE_AUTH_KEYS");
     env.personality = get("SNF_IMAGE_PERSONALITY");
+    for (const auto& [name, value] : vars) {
+        if (name.starts_with("SNF_IMAGE_NIC_")) {
+            env.nic_vars[name.substr(10)] = value;
+        }
+    }
+    env.dhcp_tags = get("SNF_IMAGE_DHCP_TAGS");
+    env.stateful_dhcpv6_tags = get("SNF_IMAGE_STATEFUL_DHCPV6_TAGS");
+    env.stateless_dhcpv6_tags = get("SNF_IMAGE_STATELESS_DHCPV6_TAGS");
+    env.default_nic_config = get("SNF_IMAGE_DEFAULT_NIC_CONFIG");
+    env.hypervisor = get("HYPERVISOR").value_or("");
     auto fd = parse_u64(get("IMGDEPLOY_MONITOR_FD").value_or(""));
     env.monitor_fd = fd && *fd < 65536 ? static_cast<int>(*fd) : -1;
     return env;

@@ -29,6 +29,14 @@ struct TaskEnv {
     std::optional<std::string> passwd_hash;  // SNF_IMAGE_PASSWD_HASH
     std::optional<std::string> auth_keys;    // SNF_IMAGE_AUTH_KEYS
     std::optional<std::string> personality;  // SNF_IMAGE_PERSONALITY
+    /// Network (SNF-IMAGE-REFERENCE §5.4): SNF_IMAGE_NIC_COUNT and
+    /// SNF_IMAGE_NIC_<n>_*, keys without the SNF_IMAGE_ prefix ("NIC_0_MAC").
+    std::map<std::string, std::string> nic_vars;
+    std::optional<std::string> dhcp_tags;              // SNF_IMAGE_DHCP_TAGS
+    std::optional<std::string> stateful_dhcpv6_tags;   // SNF_IMAGE_STATEFUL_DHCPV6_TAGS
+    std::optional<std::string> stateless_dhcpv6_tags;  // SNF_IMAGE_STATELESS_DHCPV6_TAGS
+    std::optional<std::string> default_nic_config;     // SNF_IMAGE_DEFAULT_NIC_CONFIG
+    std::string hypervisor;                            // HYPERVISOR: "kvm", "xen"
     /// IMGDEPLOY_MONITOR_FD, -1 when unset.
     int monitor_fd = -1;
 

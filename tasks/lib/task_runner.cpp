@@ -15,7 +15,8 @@ bool os_supported(const TaskContext& ctx, OsSupport os) {
         return true;
     }
     std::string family = ctx.env.os_family();
-    if (family == "linux") {
+    if (family == "linux" ||
+        (os == OsSupport::linux_bsd && (family == "freebsd" || family == "openbsd" || family == "netbsd"))) {
         return true;
     }
     ctx.report.warn("skipped: OSFAMILY '" + family + "' is not handled by this task yet");

@@ -34,6 +34,7 @@ enum TaskAttribute : unsigned {
 enum class OsSupport {
     any,         // every family (the body decides)
     linux_only,  // "linux"
+    linux_bsd,   // "linux", "freebsd", "openbsd", "netbsd"
 };
 
 /// What a running task gets.
