@@ -101,9 +101,10 @@ Rendering render_freebsd(const NetworkModel& model, const std::vector<std::strin
 Rendering render_openbsd(const NetworkModel& model, const std::vector<std::string>& names);
 
 /// NetBSD /etc/ifconfig.<if> and defaultroute / ip6mode in /etc/rc.conf
-/// (backed up); DHCP and SLAAC through dhcpcd (NetBSD 7 and later).
+/// (backed up; never created); DHCP and SLAAC through dhcpcd (NetBSD 7
+/// and later).
 Rendering render_netbsd(const NetworkModel& model, const std::vector<std::string>& names,
-                        const std::string& old_rc_conf);
+                        const std::optional<std::string>& old_rc_conf);
 
 // --- helpers shared by the renderers -----------------------------------
 

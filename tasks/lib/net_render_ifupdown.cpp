@@ -83,7 +83,8 @@ Rendering render_ifupdown(const NetworkModel& model, const std::optional<std::st
     std::string text = std::string("# ") + k_written_by +
                        ".\n"
                        "# The image's previous file is kept beside it (interfaces.imgdeploy-*.bak).\n"
-                       "# Interfaces are named eth<N> by MAC (/etc/systemd/network/10-imgdeploy-*.link).\n\n";
+                       "# NICs are named eth<N> in Ganeti's order, by MAC in\n"
+                       "# /etc/systemd/network/10-imgdeploy-eth<N>.link where udev reads it.\n\n";
     text += loopback_stanzas(old_interfaces);
     for (const Nic& nic : model.nics) {
         if (nic.configured()) {

@@ -22,7 +22,7 @@ std::string dhcpcd_line(const Nic& nic) {
 }  // namespace
 
 Rendering render_netbsd(const NetworkModel& model, const std::vector<std::string>& names,
-                        const std::string& old_rc_conf) {
+                        const std::optional<std::string>& old_rc_conf) {
     Rendering r;
     std::string gateway;
     for (size_t i = 0; i < model.nics.size(); ++i) {
@@ -40,8 +40,11 @@ Rendering render_netbsd(const NetworkModel& model, const std::vector<std::string
         s += dhcpcd_line(nic);
         r.files.push_back({"/etc/ifconfig." + names.at(i), s, 0644, true});
     }
-    if (!gateway.empty()) {
-        std::string text = drop_assignments(old_rc_conf, {"defaultroute"});
+    if (!gateway.empty() && !old_rc_conf) {
+        // A new rc.conf without rc_configured=YES would stop the boot in single user mode.
+        r.warnings.push_back("no /etc/rc.conf in the image: defaultroute=" + gateway + " not set");
+    } else if (!gateway.empty()) {
+        std::string text = drop_assignments(*old_rc_conf, {"defaultroute"});
         text += "defaultroute=" + gateway + "  # " + k_written_by + "\n";
         r.files.push_back({"/etc/rc.conf", text, std::nullopt, true});
     }

@@ -25,9 +25,9 @@ Rendering render_openbsd(const NetworkModel& model, const std::vector<std::strin
         if (nic.ipv6 != Ipv6Mode::none) {
             s += "inet6 autoconf -temporary\n";  // SLAAC with the stable EUI-64 address only (OpenBSD 6.9+)
         }
-        if (nic.ipv6 == Ipv6Mode::dhcp || nic.ipv6 == Ipv6Mode::slaac_dhcp) {
-            r.warnings.push_back(ifname + ": DHCPv6 needs a client from ports, which OpenBSD's base lacks; only "
-                                          "SLAAC is configured");
+        if (nic.ipv6 == Ipv6Mode::dhcp) {
+            r.warnings.push_back(ifname + ": stateful DHCPv6 needs a DHCPv6 client from ports, which OpenBSD's "
+                                          "base lacks; only SLAAC (slaacd) is configured");
         }
         s += "up\n";
         r.files.push_back({"/etc/hostname." + ifname, s, 0640, true});

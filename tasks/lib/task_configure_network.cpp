@@ -75,7 +75,7 @@ Rendering render_native(const TaskContext& ctx, const RootDir& root, const Netwo
             return render_openbsd(model, names);
         case NetRenderer::netbsd:
             names = bsd_interface_names(model, BsdFamily::netbsd, xen);
-            return render_netbsd(model, names, root.read_file("/etc/rc.conf").value_or(""));
+            return render_netbsd(model, names, root.read_file("/etc/rc.conf"));
         case NetRenderer::none:
             return r;
     }
