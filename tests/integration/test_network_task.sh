@@ -1,0 +1,207 @@
+#!/bin/bash
+# 50ConfigureNetwork on a copy of the real Debian 12 test image (ifupdown
+# and iproute2 installed, systemd unit directories), mounted on the host and
+# given the task environment the helper gives it. The result is checked
+# with independent tools: the image's own ifquery (chroot), udev's
+# net_setup_link builtin reading the .link files, and the image's own
+# ifup configuring a veth with the NIC's MAC in a network namespace. Then
+# the failing cases: malformed NIC data (one error line naming the task and
+# the variable, nothing written), no NIC data, and cloud-init mode with and
+# without a native network stack (YAML read back by python3-yaml).
+source "$(dirname "$0")/common.sh"
+require_root
+TASKS_BIN=${IMGDEPLOY_TASKS_BIN:?set by ctest: tasks/bin of the build tree}
+TASK=$TASKS_BIN/50ConfigureNetwork
+[ -x "$TASK" ] || fail "$TASK is not built"
+for tool in partx unshare chroot ip udevadm sha256sum; do
+    command -v "$tool" >/dev/null || skip "$tool is not installed"
+done
+"$PYTHON" -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+# udev's builtin reads .link files from /etc/systemd/network: ours are bound there.
+[ -d /etc/systemd/network ] || skip "no /etc/systemd/network on the host (udev)"
+
+CACHE=${IMGDEPLOY_TEST_CACHE:-/var/cache/imgdeploy-tests}
+IMG=$CACHE/debian-mbr-ext4.img
+TARGET=$T/target
+MAC0=52:54:00:12:34:56
+MAC1=52:54:00:12:34:57
+
+net_cleanup() {
+    local rc=$?
+    umount "$TARGET" 2>/dev/null || true
+    (exit $rc)
+    cleanup
+}
+trap net_cleanup EXIT
+
+step "a copy of the Debian image, mounted"
+[ -s "$IMG" ] || "$SRC/tests/lib/make-debian-image.sh" mbr-ext4 "$IMG" >/dev/null
+cp --sparse=always "$IMG" "$T/disk.img"
+DISK=$(new_loop "$T/disk.img")
+partx -a "$DISK"
+mkdir -p "$TARGET"
+mount "${DISK}p1" "$TARGET"
+[ -x "$TARGET/usr/sbin/ifup" ] && [ -f "$TARGET/etc/network/interfaces" ] || fail "the image has no ifupdown"
+cp "$TARGET/etc/network/interfaces" "$T/interfaces.orig"
+: > "$T/monitor"
+
+# The boot test's NIC (static IPv4) and a second one with DHCP and SLAAC.
+NICS=(SNF_IMAGE_NIC_COUNT=2
+    SNF_IMAGE_NIC_0_MAC=$MAC0 SNF_IMAGE_NIC_0_IP=10.0.2.15 SNF_IMAGE_NIC_0_FRONTEND_TYPE=paravirtual
+    SNF_IMAGE_NIC_0_NETWORK_SUBNET=10.0.2.0/24 SNF_IMAGE_NIC_0_NETWORK_GATEWAY=10.0.2.2
+    SNF_IMAGE_NIC_1_MAC=$MAC1 SNF_IMAGE_NIC_1_IP=192.0.2.5 SNF_IMAGE_NIC_1_FRONTEND_TYPE=paravirtual
+    SNF_IMAGE_NIC_1_NETWORK_SUBNET=192.0.2.0/24 SNF_IMAGE_NIC_1_NETWORK_TAGS=dhcp
+    SNF_IMAGE_NIC_1_NETWORK_GATEWAY6=2001:db8::1 SNF_IMAGE_NIC_1_NETWORK_SUBNET6=2001:db8::/64)
+TAGS=(SNF_IMAGE_DHCP_TAGS="auto dhcp nfdhcpd" SNF_IMAGE_STATEFUL_DHCPV6_TAGS="dhcpv6 stateful_dhcpv6"
+    SNF_IMAGE_STATELESS_DHCPV6_TAGS="nfdhcpd stateless_dhcpv6" SNF_IMAGE_DEFAULT_NIC_CONFIG=dhcp)
+
+# run_task [VAR=value...]: the task with a clean environment, as the helper
+# runs it; monitor lines go to $T/monitor, output to $T/task.out/err.
+run_task() {
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HYPERVISOR=kvm \
+        SNF_IMAGE_HOSTNAME=net1.example.org SNF_IMAGE_TYPE=diskdump \
+        SNF_IMAGE_DEV="$DISK" SNF_IMAGE_DEV_0="$DISK" SNF_IMAGE_DEV_COUNT=1 SNF_IMAGE_TARGET="$TARGET" \
+        SNF_IMAGE_PROPERTY_OSFAMILY=linux SNF_IMAGE_PROPERTY_ROOT_PARTITION=1 \
+        TASKNAME=50ConfigureNetwork IMGDEPLOY_MONITOR_FD=3 "${TAGS[@]}" "$@" \
+        "$TASK" 3>>"$T/monitor" >"$T/task.out" 2>"$T/task.err"
+}
+run_ok() {
+    run_task "$@" || { cat "$T/task.out" "$T/task.err" >&2; fail "50ConfigureNetwork failed"; }
+    if grep -E 'terminate called|Aborted|AddressSanitizer|runtime error' "$T/task.err" >/dev/null; then
+        cat "$T/task.err" >&2
+        fail "crash output"
+    fi
+}
+# run_fails PATTERN [VAR=value...]: non-zero, one "50ConfigureNetwork: ..."
+# stderr line matching PATTERN and an ERROR monitor line.
+run_fails() {
+    local pattern=$1 rc=0 before lines
+    shift
+    before=$(wc -l < "$T/monitor")
+    run_task "$@" || rc=$?
+    [ $rc -ne 0 ] || { cat "$T/task.out" "$T/task.err" >&2; fail "succeeded, expected a failure /$pattern/"; }
+    lines=$(grep -c '^50ConfigureNetwork: ' "$T/task.err" || true)
+    [ "$lines" = 1 ] || { cat "$T/task.err" >&2; fail "expected one error line, got $lines"; }
+    grep -E "^50ConfigureNetwork: .*($pattern)" "$T/task.err" >/dev/null || {
+        cat "$T/task.err" >&2
+        fail "no error line matching /$pattern/"
+    }
+    tail -n +$((before + 1)) "$T/monitor" | grep -E "^ERROR:.*($pattern)" >/dev/null ||
+        fail "no ERROR monitor line matching /$pattern/"
+    echo "   ok: $(head -1 "$T/task.err" | cut -c1-150)"
+}
+# snapshot: names, modes and contents of the image's /etc and /var/lib.
+snapshot() {
+    (cd "$TARGET" && find etc var/lib -xdev -printf '%p %m %l\n' | sort &&
+        find etc var/lib -xdev -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+# in_netns SCRIPT ARGS...: SCRIPT (bash) in new mount and network namespaces,
+# with proc, sysfs, a tmpfs /run and /dev in the image; all gone at its end.
+in_netns() {
+    unshare -m -n bash -euc "
+        t=$TARGET
+        mount -t proc proc \$t/proc; mount -t sysfs sysfs \$t/sys
+        mount -t tmpfs tmpfs \$t/run; mount --bind /dev \$t/dev
+        mount -t sysfs sysfs /sys
+        $1" _ "${@:2}"
+}
+
+step "two NICs: ifupdown with .link names"
+run_ok "${NICS[@]}"
+grep -q 'renderer: ifupdown' "$T/task.out" || { cat "$T/task.out"; fail "ifupdown not chosen"; }
+grep -E '^(ERROR|WARNING):' "$T/monitor" && fail "unexpected monitor lines"
+# The image's own ifupdown reads what we wrote.
+[ "$(chroot "$TARGET" ifquery --list | tr '\n' ' ')" = "lo eth0 eth1 " ] ||
+    fail "ifquery --list: $(chroot "$TARGET" ifquery --list | tr '\n' ' ')"
+chroot "$TARGET" ifquery eth0 > "$T/eth0"
+for want in 'address: 10.0.2.15' 'netmask: 255.255.255.0' 'gateway: 10.0.2.2'; do
+    grep -qx "$want" "$T/eth0" || { cat "$T/eth0"; fail "ifquery eth0: no '$want'"; }
+done
+[ "$(chroot "$TARGET" ifquery --list --allow=hotplug | tr '\n' ' ')" = "eth0 eth1 " ] || fail "allow-hotplug"
+grep -q '^iface eth1 inet dhcp$' "$TARGET/etc/network/interfaces" || fail "eth1: no DHCP"
+grep -q '^iface eth1 inet6 auto$' "$TARGET/etc/network/interfaces" || fail "eth1: no SLAAC"
+backup=$(ls "$TARGET"/etc/network/interfaces.imgdeploy-*.bak)
+cmp -s "$backup" "$T/interfaces.orig" || fail "the backup $backup differs from the image's file"
+[ ! -e "$TARGET/etc/cloud" ] || fail "cloud-init files written in an image without cloud-init"
+[ ! -e /etc/systemd/network/10-imgdeploy-eth0.link ] || fail "a .link file on the host"
+
+# udev's own .link handling names each NIC by its MAC.
+for i in 0 1; do
+    mac_var=MAC$i
+    out=$(in_netns 'mount --bind $t/etc/systemd/network /etc/systemd/network
+        ip link add nic address $1 type veth peer name peer
+        udevadm test-builtin net_setup_link /sys/class/net/nic 2>&1' "${!mac_var}")
+    grep -qx "ID_NET_NAME=eth$i" <<<"$out" || { echo "$out"; fail "udev does not name ${!mac_var} eth$i"; }
+    grep -qx "ID_NET_LINK_FILE=/etc/systemd/network/10-imgdeploy-eth$i.link" <<<"$out" || fail "link file"
+done
+echo "   ok: udev names $MAC0 eth0 and $MAC1 eth1"
+
+# The image's ifup brings eth0 (the name udev gives it) up as asked.
+out=$(in_netns 'ip link add eth0 address $1 type veth peer name peer0
+    ip link set peer0 up
+    mkdir -p $t/run/network
+    chroot $t ifup eth0 >/dev/null 2>&1
+    ip -4 -o addr show dev eth0
+    ip -4 route show default' "$MAC0")
+grep -q 'inet 10.0.2.15/24 ' <<<"$out" || { echo "$out"; fail "ifup eth0: no 10.0.2.15/24"; }
+grep -q '^default via 10.0.2.2 dev eth0' <<<"$out" || { echo "$out"; fail "ifup eth0: no default route"; }
+echo "   ok: the image's ifup: $(head -1 <<<"$out" | awk '{print $2, $3, $4}'), $(tail -1 <<<"$out")"
+
+step "a second run keeps one backup"
+run_ok "${NICS[@]}"
+[ "$(ls "$TARGET"/etc/network/interfaces.imgdeploy-*.bak | wc -l)" = 1 ] || fail "a second backup"
+
+step "malformed NIC data: an error naming the variable, nothing written"
+before=$(snapshot)
+run_fails "SNF_IMAGE_NIC_0_MAC='52:54:00:12:34'.*not a MAC address" "${NICS[@]}" SNF_IMAGE_NIC_0_MAC=52:54:00:12:34
+run_fails "SNF_IMAGE_NIC_0_IP='10.0.3.15' is not in SNF_IMAGE_NIC_0_NETWORK_SUBNET=10.0.2.0/24" \
+    "${NICS[@]}" SNF_IMAGE_NIC_0_IP=10.0.3.15
+run_fails "SNF_IMAGE_NIC_1_NETWORK_SUBNET='192.0.2.0/40'.*prefix" "${NICS[@]}" SNF_IMAGE_NIC_1_NETWORK_SUBNET=192.0.2.0/40
+no_mac1=()
+for v in "${NICS[@]}"; do [[ $v == SNF_IMAGE_NIC_1_MAC=* ]] || no_mac1+=("$v"); done
+run_fails "SNF_IMAGE_NIC_1_MAC is not set" "${no_mac1[@]}"
+run_fails "SNF_IMAGE_DEFAULT_NIC_CONFIG='dhcp4'" SNF_IMAGE_NIC_COUNT=1 SNF_IMAGE_NIC_0_MAC=$MAC0 \
+    SNF_IMAGE_DEFAULT_NIC_CONFIG=dhcp4
+[ "$(snapshot)" = "$before" ] || fail "malformed data changed the image"
+
+step "no NIC data, or a default NIC left alone: nothing written"
+run_ok
+grep -q 'nothing to do' "$T/task.out" || { cat "$T/task.out"; fail "no 'nothing to do'"; }
+run_ok SNF_IMAGE_NIC_COUNT=1 SNF_IMAGE_NIC_0_MAC=$MAC0 SNF_IMAGE_DEFAULT_NIC_CONFIG=
+grep -q 'left alone' "$T/task.out" || { cat "$T/task.out"; fail "no 'left alone'"; }
+[ "$(snapshot)" = "$before" ] || fail "the image changed"
+
+# yaml_get FILE EXPR: EXPR (Python, over `d`) of the YAML document in FILE.
+yaml_get() { "$PYTHON" -c "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print($2)" "$1"; }
+DROPIN=$TARGET/etc/cloud/cloud.cfg.d/98_imgdeploy-ConfigureNetwork.cfg
+SEED=$TARGET/var/lib/cloud/seed/nocloud-net/network-config
+
+step "cloud-init mode with ifupdown: native files, cloud-init's network off"
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_CLOUD_INIT=yes
+[ "$(yaml_get "$DROPIN" 'd')" = "{'network': {'config': 'disabled'}}" ] || fail "drop-in: $(cat "$DROPIN")"
+[ ! -e "$SEED" ] || fail "a seed network-config next to a native configuration"
+
+step "cloud-init mode without a native stack: network config v2 in the drop-in and the seed"
+mv "$TARGET/usr/sbin/ifup" "$T/ifup.moved"
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_CLOUD_INIT=yes
+grep -q 'renderer: cloud-init' "$T/task.out" || { cat "$T/task.out"; fail "cloud-init not chosen"; }
+for doc in "$DROPIN:d['network']" "$SEED:d"; do
+    file=${doc%%:*} root=${doc#*:}
+    [ "$(yaml_get "$file" "$root['version']")" = 2 ] || fail "$file: not version 2"
+    [ "$(yaml_get "$file" "$root['ethernets']['eth0']['match']['macaddress']")" = $MAC0 ] || fail "$file: MAC"
+    [ "$(yaml_get "$file" "$root['ethernets']['eth0']['addresses']")" = "['10.0.2.15/24']" ] || fail "$file: address"
+    [ "$(yaml_get "$file" "$root['ethernets']['eth0']['routes'][0]['via']")" = 10.0.2.2 ] || fail "$file: gateway"
+    [ "$(yaml_get "$file" "$root['ethernets']['eth1']['dhcp4']")" = True ] || fail "$file: eth1 DHCP"
+done
+echo "   ok: $(yaml_get "$SEED" "sorted(d['ethernets'])")"
+
+step "no native stack and no cloud-init: a warning, nothing written"
+rm -rf "$TARGET/etc/cloud" "$TARGET/var/lib/cloud/seed"
+before=$(snapshot)
+run_ok "${NICS[@]}"
+grep -q '^WARNING:network not configured' "$T/monitor" || fail "no warning"
+[ "$(snapshot)" = "$before" ] || fail "the image changed"
+mv "$T/ifup.moved" "$TARGET/usr/sbin/ifup"
+
+umount "$TARGET"
+echo "PASS"
