@@ -204,4 +204,40 @@ grep -q '^WARNING:network not configured' "$T/monitor" || fail "no warning"
 mv "$T/ifup.moved" "$TARGET/usr/sbin/ifup"
 
 umount "$TARGET"
+
+# The BSD renderers through the whole task, on fixture trees (a tmpfs with
+# the files they read), since no BSD image is at hand; rc.conf is read back
+# by sh, as the BSDs' rc does.
+step "BSD fixtures: FreeBSD rc.conf, OpenBSD hostname.if, NetBSD ifconfig.if"
+BSD_NICS=("${NICS[@]/paravirtual/e1000}")
+bsd_fixture() {
+    mount -t tmpfs -o size=4m tmpfs "$TARGET"
+    mkdir -p "$TARGET/etc"
+    printf '%s\n' "$@" > "$TARGET/etc/rc.conf"
+}
+bsd_fixture 'hostname="template"' 'ifconfig_em0="DHCP"' 'defaultrouter="10.9.9.9"'
+run_ok "${BSD_NICS[@]}" SNF_IMAGE_PROPERTY_OSFAMILY=freebsd
+(. "$TARGET/etc/rc.conf"
+    [ "$ifconfig_em0" = "inet 10.0.2.15 netmask 255.255.255.0" ] && [ "$defaultrouter" = 10.0.2.2 ] &&
+        [ "$ifconfig_em1" = DHCP ] && [ "$ifconfig_em1_ipv6" = "inet6 accept_rtadv" ] &&
+        [ "$rtsold_enable" = YES ] && [ "$hostname" = template ]) || { cat "$TARGET/etc/rc.conf"; fail "FreeBSD rc.conf"; }
+ls "$TARGET"/etc/rc.conf.imgdeploy-*.bak >/dev/null || fail "no rc.conf backup"
+umount "$TARGET"
+
+bsd_fixture 'hostname=template' 'rc_configured=YES'
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_OSFAMILY=openbsd
+[ "$(cat "$TARGET/etc/hostname.vio0")" = "$(printf 'inet 10.0.2.15 255.255.255.0 NONE\nup')" ] || fail "hostname.vio0"
+[ "$(stat -c %a "$TARGET/etc/hostname.vio1")" = 640 ] || fail "hostname.vio1 mode"
+grep -qx dhcp "$TARGET/etc/hostname.vio1" || fail "hostname.vio1: no dhcp"
+[ "$(cat "$TARGET/etc/mygate")" = 10.0.2.2 ] || fail "mygate"
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_OSFAMILY=netbsd
+[ "$(cat "$TARGET/etc/ifconfig.vioif0")" = "$(printf 'up\ninet 10.0.2.15 netmask 255.255.255.0')" ] ||
+    fail "ifconfig.vioif0"
+grep -qx '!dhcpcd -q -b $int' "$TARGET/etc/ifconfig.vioif1" || fail "ifconfig.vioif1: no dhcpcd"
+(. "$TARGET/etc/rc.conf"; [ "$defaultroute" = 10.0.2.2 ] && [ "$rc_configured" = YES ]) || fail "NetBSD rc.conf"
+run_fails "SNF_IMAGE_NIC_1_FRONTEND_TYPE='virtio'" "${NICS[@]}" SNF_IMAGE_NIC_1_FRONTEND_TYPE=virtio \
+    SNF_IMAGE_PROPERTY_OSFAMILY=netbsd
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_OSFAMILY=windows
+grep -q '^WARNING:skipped: OSFAMILY' "$T/monitor" || fail "windows not skipped"
+umount "$TARGET"
 echo "PASS"
