@@ -72,8 +72,8 @@ run_ctest() {  # dir
 # into the VM, and the host side they exercise is covered by the others.
 asan_targets=(imgdeploy unit_common unit_host_ganeti unit_host_config unit_host_image
               unit_host_disk unit_host_progress unit_host_ops unit_host_vm unit_helper
-              unit_tasks unit_builder)
-asan_integration='integration_test_(bad_input|formats|http|https_ftp|ganeti_scripts|exclusive_and_signals|fsdump)$'
+              unit_tasks unit_builder task_50ConfigureNetwork)
+asan_integration='integration_test_(bad_input|formats|http|https_ftp|ganeti_scripts|exclusive_and_signals|fsdump|network_task)$'
 
 test_all() {
     build
