@@ -7,13 +7,14 @@
 # ifup configuring a veth with the NIC's MAC in a network namespace. Then
 # the failing cases: malformed NIC data (one error line naming the task and
 # the variable, nothing written), no NIC data, and cloud-init mode with and
-# without a native network stack (YAML read back by python3-yaml).
+# without a native network stack (YAML read back by python3-yaml and by
+# netplan), and the netplan and BSD renderers on fixture trees.
 source "$(dirname "$0")/common.sh"
 require_root
 TASKS_BIN=${IMGDEPLOY_TASKS_BIN:?set by ctest: tasks/bin of the build tree}
 TASK=$TASKS_BIN/50ConfigureNetwork
 [ -x "$TASK" ] || fail "$TASK is not built"
-for tool in partx unshare chroot ip udevadm sha256sum; do
+for tool in partx unshare chroot ip udevadm sha256sum netplan; do
     command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
 "$PYTHON" -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
@@ -193,6 +194,13 @@ for doc in "$DROPIN:d['network']" "$SEED:d"; do
     [ "$(yaml_get "$file" "$root['ethernets']['eth0']['routes'][0]['via']")" = 10.0.2.2 ] || fail "$file: gateway"
     [ "$(yaml_get "$file" "$root['ethernets']['eth1']['dhcp4']")" = True ] || fail "$file: eth1 DHCP"
 done
+# cloud-init hands version 2 to netplan where it renders with it: netplan
+# itself must take the drop-in's `network:` as it is.
+mkdir -p "$T/np/etc/netplan"
+install -m 0600 "$DROPIN" "$T/np/etc/netplan/50-cloud-init.yaml"
+netplan generate --root-dir "$T/np" || fail "netplan rejects the cloud-init network config"
+grep -qx 'Address=10.0.2.15/24' "$T/np/run/systemd/network/10-netplan-eth0.network" || fail "netplan: eth0 address"
+grep -qx 'DHCP=ipv4' "$T/np/run/systemd/network/10-netplan-eth1.network" || fail "netplan: eth1 DHCP"
 echo "   ok: $(yaml_get "$SEED" "sorted(d['ethernets'])")"
 
 step "no native stack and no cloud-init: a warning, nothing written"
@@ -203,6 +211,28 @@ grep -q '^WARNING:network not configured' "$T/monitor" || fail "no warning"
 [ "$(snapshot)" = "$before" ] || fail "the image changed"
 mv "$T/ifup.moved" "$TARGET/usr/sbin/ifup"
 
+umount "$TARGET"
+
+step "netplan fixture: our file, the image's ethernets moved aside, netplan generate"
+mount -t tmpfs -o size=4m tmpfs "$TARGET"
+mkdir -p "$TARGET/etc/netplan" "$TARGET/usr/sbin"
+: > "$TARGET/usr/sbin/netplan"
+printf 'network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n' > "$TARGET/etc/netplan/50-cloud-init.yaml"
+printf 'network:\n  version: 2\n  renderer: NetworkManager\n' > "$TARGET/etc/netplan/01-network-manager-all.yaml"
+chmod 600 "$TARGET"/etc/netplan/*.yaml
+run_ok "${NICS[@]}"
+grep -q 'renderer: netplan' "$T/task.out" || { cat "$T/task.out"; fail "netplan not chosen"; }
+[ ! -e "$TARGET/etc/netplan/50-cloud-init.yaml" ] || fail "50-cloud-init.yaml still read by netplan"
+ls "$TARGET"/etc/netplan/50-cloud-init.yaml.imgdeploy-*.bak >/dev/null || fail "50-cloud-init.yaml not kept"
+[ -e "$TARGET/etc/netplan/01-network-manager-all.yaml" ] || fail "the renderer file was moved"
+[ "$(stat -c %a "$TARGET/etc/netplan/90-imgdeploy.yaml")" = 600 ] || fail "90-imgdeploy.yaml mode"
+netplan generate --root-dir "$TARGET" || fail "netplan rejects 90-imgdeploy.yaml"
+nm=$TARGET/run/NetworkManager/system-connections
+for want in 'interface-name=eth0' 'address1=10.0.2.15/24' 'route1=0.0.0.0/0,10.0.2.2'; do
+    grep -qx "$want" "$nm/netplan-eth0.nmconnection" || { cat "$nm/netplan-eth0.nmconnection"; fail "netplan eth0: $want"; }
+done
+grep -qx 'method=auto' "$nm/netplan-eth1.nmconnection" || fail "netplan eth1: no DHCP"
+echo "   ok: netplan generate: $(ls "$nm" | tr '\n' ' ')"
 umount "$TARGET"
 
 # The BSD renderers through the whole task, on fixture trees (a tmpfs with
