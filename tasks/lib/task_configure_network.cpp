@@ -125,6 +125,9 @@ void configure_network(const TaskContext& ctx) {
         rendering = render_cloud_init(model, probe.cloud_cfg_dir);
     } else {
         ctx.report.info("renderer: " + choice.why);
+        if (probe.nm_networking && !probe.nm_installed) {
+            ctx.report.warn("NM_NETWORKING is set, but the image has no NetworkManager program: keyfiles written anyway");
+        }
         rendering = render_native(ctx, root, model, probe, choice.renderer, names);
         if (cloud_init || probe.cloud_init) {
             // cloud-init would otherwise write its own network config over ours.
