@@ -270,4 +270,5 @@ run_fails "SNF_IMAGE_NIC_1_FRONTEND_TYPE='virtio'" "${NICS[@]}" SNF_IMAGE_NIC_1_
 run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_OSFAMILY=windows
 grep -q '^WARNING:skipped: OSFAMILY' "$T/monitor" || fail "windows not skipped"
 umount "$TARGET"
+no_leftovers
 echo "PASS"
