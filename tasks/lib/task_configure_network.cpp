@@ -125,7 +125,7 @@ void configure_network(const TaskContext& ctx) {
         rendering = render_cloud_init(model, probe.cloud_cfg_dir);
     } else {
         ctx.report.info("renderer: " + choice.why);
-        if (probe.nm_networking && !probe.nm_installed) {
+        if (choice.renderer == NetRenderer::network_manager && !probe.nm_installed) {
             ctx.report.warn("NM_NETWORKING is set, but the image has no NetworkManager program: keyfiles written anyway");
         }
         rendering = render_native(ctx, root, model, probe, choice.renderer, names);
