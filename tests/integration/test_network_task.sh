@@ -182,6 +182,14 @@ run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_CLOUD_INIT=yes
 [ "$(yaml_get "$DROPIN" 'd')" = "{'network': {'config': 'disabled'}}" ] || fail "drop-in: $(cat "$DROPIN")"
 [ ! -e "$SEED" ] || fail "a seed network-config next to a native configuration"
 
+step "cloud-init installed, CLOUD_INIT unset: cloud-init's network off all the same"
+rm -f "$DROPIN"
+mkdir -p "$TARGET/etc/cloud"
+echo 'datasource_list: [ None ]' > "$TARGET/etc/cloud/cloud.cfg"
+run_ok "${NICS[@]}"
+[ "$(yaml_get "$DROPIN" 'd')" = "{'network': {'config': 'disabled'}}" ] || fail "drop-in: $(cat "$DROPIN")"
+rm -f "$TARGET/etc/cloud/cloud.cfg"
+
 step "cloud-init mode without a native stack: network config v2 in the drop-in and the seed"
 mv "$TARGET/usr/sbin/ifup" "$T/ifup.moved"
 run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_CLOUD_INIT=yes
@@ -233,6 +241,22 @@ for want in 'interface-name=eth0' 'address1=10.0.2.15/24' 'route1=0.0.0.0/0,10.0
 done
 grep -qx 'method=auto' "$nm/netplan-eth1.nmconnection" || fail "netplan eth1: no DHCP"
 echo "   ok: netplan generate: $(ls "$nm" | tr '\n' ' ')"
+umount "$TARGET"
+
+step "NetworkManager (forced by NM_NETWORKING) and systemd-networkd (enabled) fixtures"
+mount -t tmpfs -o size=4m tmpfs "$TARGET"
+mkdir -p "$TARGET/etc/systemd/system/multi-user.target.wants"
+run_ok "${NICS[@]}" SNF_IMAGE_PROPERTY_NM_NETWORKING=yes
+grep -q '^WARNING:NM_NETWORKING is set, but the image has no NetworkManager' "$T/monitor" || fail "no NM warning"
+key=$TARGET/etc/NetworkManager/system-connections/imgdeploy-nic0.nmconnection
+[ "$(stat -c '%a %u' "$key")" = "600 0" ] || fail "keyfile mode/owner: $(stat -c '%a %u' "$key")"
+grep -qx 'mac-address=52:54:00:12:34:56' "$key" && grep -qx 'address1=10.0.2.15/24,10.0.2.2' "$key" || fail "keyfile"
+ln -s /usr/lib/systemd/system/systemd-networkd.service "$TARGET/etc/systemd/system/multi-user.target.wants/"
+run_ok "${NICS[@]}"
+grep -q 'renderer: systemd-networkd' "$T/task.out" || { cat "$T/task.out"; fail "networkd not chosen"; }
+grep -qx 'Address=10.0.2.15/24' "$TARGET/etc/systemd/network/10-imgdeploy-nic0.network" || fail ".network nic0"
+grep -qx 'DHCP=ipv4' "$TARGET/etc/systemd/network/10-imgdeploy-nic1.network" || fail ".network nic1"
+[ ! -e "$TARGET/etc/systemd/network/10-imgdeploy-eth0.link" ] || fail "a .link file for networkd, which matches by MAC"
 umount "$TARGET"
 
 # The BSD renderers through the whole task, on fixture trees (a tmpfs with
