@@ -64,6 +64,9 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     env.passwd_hash = get("SNF_IMAGE_PASSWD_HASH");
     env.auth_keys = get("SNF_IMAGE_AUTH_KEYS");
     env.personality = get("SNF_IMAGE_PERSONALITY");
+    env.cloud_userdata = get("SNF_IMAGE_CLOUD_USERDATA");
+    env.cloud_init_debug = get("SNF_IMAGE_CLOUD_INIT_DEBUG");
+    env.environment = environment;
     auto fd = parse_u64(get("IMGDEPLOY_MONITOR_FD").value_or(""));
     env.monitor_fd = fd && *fd < 65536 ? static_cast<int>(*fd) : -1;
     return env;

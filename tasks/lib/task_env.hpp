@@ -29,6 +29,11 @@ struct TaskEnv {
     std::optional<std::string> passwd_hash;  // SNF_IMAGE_PASSWD_HASH
     std::optional<std::string> auth_keys;    // SNF_IMAGE_AUTH_KEYS
     std::optional<std::string> personality;  // SNF_IMAGE_PERSONALITY
+    std::optional<std::string> cloud_userdata;    // SNF_IMAGE_CLOUD_USERDATA (base64)
+    std::optional<std::string> cloud_init_debug;  // SNF_IMAGE_CLOUD_INIT_DEBUG
+    /// Every NAME=value the task was started with (for the scripts it runs:
+    /// CUSTOM_TASK, in-image overrides).
+    std::vector<std::string> environment;
     /// IMGDEPLOY_MONITOR_FD, -1 when unset.
     int monitor_fd = -1;
 
