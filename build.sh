@@ -17,7 +17,7 @@ packages=(
     libcrypt-dev libblkid-dev libfdisk-dev nlohmann-json3-dev libyaml-cpp-dev
     libspdlog-dev libboost-program-options-dev catch2
     mtools syslinux-common fdisk util-linux e2fsprogs python3
-    python3-pyftpdlib python3-openssl openssl
+    python3-pyftpdlib python3-openssl python3-yaml openssl
     qemu-system-x86 linux-image-amd64 mmdebstrap xfsprogs btrfs-progs dosfstools
     openssh-client busybox gdisk ntfs-3g perl cpio
     gzip xz-utils zstd bzip2 curl
