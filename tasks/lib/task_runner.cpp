@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
 #include <fcntl.h>
 #include <iostream>
 #include <unistd.h>
@@ -81,7 +82,8 @@ ScriptResult run_override(const TaskContext& ctx, const Override& o, const char*
 /// ALLOW_MOUNTED_TASK_OVERWRITING (§5.3): the override's pre-exec status
 /// 0 replaces the task, 101 runs it and then the override's post-exec,
 /// anything else fails the task with that status. nullopt: no override.
-std::optional<int> run_overridden(const TaskContext& ctx, const TaskSpec& spec) {
+std::optional<int> run_overridden(const TaskContext& ctx,
+                                  const std::function<void()>& run_original) {
     auto o = find_override(ctx);
     if (!o) {
         return std::nullopt;
@@ -95,7 +97,7 @@ std::optional<int> run_overridden(const TaskContext& ctx, const TaskSpec& spec) 
         ctx.report.error("in-image override " + o->image_path + " pre-exec " + describe_script_end(pre));
         return pre.exit_code();
     }
-    spec.body(ctx);
+    run_original();
     ScriptResult post = run_override(ctx, *o, "post-exec");
     if (!post.status.success()) {
         ctx.report.error("in-image override " + o->image_path + " post-exec " + describe_script_end(post));
@@ -112,15 +114,17 @@ int guarded(const TaskContext& ctx, const TaskSpec& spec) {
             ctx.report.warn("skipped: " + reason);
             return 0;
         }
+        auto run_original = [&] {
+            if (os_supported(ctx, spec.os)) {
+                spec.body(ctx);
+            }
+        };
         if (spec.attributes & overwritable) {
-            if (auto rc = run_overridden(ctx, spec)) {
+            if (auto rc = run_overridden(ctx, run_original)) {
                 return *rc;
             }
         }
-        if (!os_supported(ctx, spec.os)) {
-            return 0;
-        }
-        spec.body(ctx);
+        run_original();
         return 0;
     } catch (const Error& e) {
         ctx.report.error(e.what());
