@@ -57,6 +57,16 @@ TEST_CASE("the inline datasource config is the seed, in YAML ds-identify can rea
     }
 }
 
+TEST_CASE("user-data with CRLF, tabs, quotes and UTF-8 round-trips through the inline config", "[cloud_init]") {
+    CloudSeed seed = sample_seed();
+    for (std::string text : {std::string("#!/bin/sh\r\necho \"caf\xc3\xa9\"\t'x'\r\n"), std::string("- leading dash: {x}\n"),
+                             std::string("  indented\n\n\ntrailing blank lines\n\n"), std::string("no newline")}) {
+        seed.user_data = text;
+        YAML::Node doc = YAML::Load(inline_datasource_config(seed, false));
+        CHECK(doc["datasource"]["NoCloud"]["user-data"].as<std::string>() == text);
+    }
+}
+
 TEST_CASE("binary user-data stays out of the inline config; debug adds a log config", "[cloud_init]") {
     CloudSeed seed = sample_seed();
     seed.user_data = std::string("\x1f\x8b\x08\x00\xff", 5);  // gzip
