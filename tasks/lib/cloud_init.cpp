@@ -31,7 +31,7 @@ std::string without_digits(std::string_view task_name) {
 }
 
 /// True when the bytes can stand in a YAML string: UTF-8 without NUL or
-/// other C0 controls but tab and newline (cloud-init accepts gzip'd
+/// other C0 controls but tab, CR and LF (cloud-init accepts gzip'd
 /// user-data, which cannot).
 bool yaml_safe_text(std::string_view s) {
     size_t i = 0;
@@ -152,8 +152,16 @@ std::string inline_datasource_config(const CloudSeed& seed, bool debug) {
     list.SetStyle(YAML::EmitterStyle::Flow);  // ds-identify reads the list from one line
     doc["datasource_list"] = list;
     doc["datasource"]["NoCloud"]["meta-data"] = seed.meta_data;
-    // Binary (gzip'd) user-data cannot stand in YAML: the seed file has it.
-    doc["datasource"]["NoCloud"]["user-data"] = yaml_safe_text(seed.user_data) ? seed.user_data : "";
+    // cloud-init takes this copy over the seed file's, so binary (gzip'd)
+    // user-data goes in as !!binary (bytes to cloud-init's yaml.safe_load).
+    if (yaml_safe_text(seed.user_data)) {
+        doc["datasource"]["NoCloud"]["user-data"] = seed.user_data;
+    } else {
+        YAML::Node bin(
+            YAML::Binary(reinterpret_cast<const unsigned char*>(seed.user_data.data()), seed.user_data.size()));
+        bin.SetTag("tag:yaml.org,2002:binary");
+        doc["datasource"]["NoCloud"]["user-data"] = bin;
+    }
     if (debug) {
         YAML::Node cfgs;
         cfgs.push_back(k_debug_log_cfg);

@@ -10,7 +10,8 @@
 //   InitializeDatasource.cfg (datasource_list: [ NoCloud, None ] and
 //   datasource: NoCloud: meta-data / user-data, block style so ds-identify's
 //   line grep finds the keys), which ds-identify reads even when /var is
-//   not mounted yet;
+//   not mounted yet (cloud-init merges it over the seed directory's, so
+//   binary user-data goes in as !!binary);
 // * one drop-in per task, /etc/cloud/cloud.cfg.d/98_imgdeploy-<Name>.cfg;
 // * per-once scripts in /var/lib/cloud/scripts/per-once/: imgdeploy-clear-
 //   secrets.sh empties the user-data (seed and inline) and deletes the

@@ -388,6 +388,12 @@ run_ok 35InitializeDatasource "${CI[@]}" SNF_IMAGE_CLOUD_INIT_DEBUG=yes
 [ "$(mode_of "$T/target$po/imgdeploy-clear-secrets.sh")" = 644 ] || fail "CLOUD_INIT_DEBUG: the clear-secrets script is executable"
 grep -q 'imgdeploy-cloud-init-debug.log' "$inline" || fail "CLOUD_INIT_DEBUG: no debug log config"
 [ "$(yaml "$T/target/var/lib/cloud/seed/nocloud-net/meta-data" "d['instance-id']")" != "$iid" ] || fail "instance-id not new per deployment"
+printf '%s' "$USERDATA" | gzip -9 -c > "$T/ud.gz"
+run_ok 35InitializeDatasource "${CI[@]}" SNF_IMAGE_CLOUD_USERDATA="$(base64 -w0 "$T/ud.gz")"
+cmp -s "$T/ud.gz" "$T/target/var/lib/cloud/seed/nocloud-net/user-data" || fail "gzip'd user-data: the seed file differs"
+[ "$(yaml "$inline" "d['datasource']['NoCloud']['user-data'] == open('$T/ud.gz', 'rb').read()")" = True ] ||
+    fail "gzip'd user-data: the inline copy is not the same bytes"
+echo "   ok: per-once scripts ran: personality installed, secrets cleared; debug mode; gzip'd user-data as !!binary"
 run_ok 80UmountImage
 detach "$DISK"
 

@@ -67,11 +67,14 @@ TEST_CASE("user-data with CRLF, tabs, quotes and UTF-8 round-trips through the i
     }
 }
 
-TEST_CASE("binary user-data stays out of the inline config; debug adds a log config", "[cloud_init]") {
+TEST_CASE("binary user-data goes inline as !!binary; debug adds a log config", "[cloud_init]") {
     CloudSeed seed = sample_seed();
-    seed.user_data = std::string("\x1f\x8b\x08\x00\xff", 5);  // gzip
-    YAML::Node doc = YAML::Load(inline_datasource_config(seed, true));
-    CHECK(doc["datasource"]["NoCloud"]["user-data"].as<std::string>().empty());
+    seed.user_data = std::string("\x1f\x8b\x08\x00\xff\x00z", 7);  // gzip
+    std::string text = inline_datasource_config(seed, true);
+    CHECK_THAT(text, Contains("user-data: !<tag:yaml.org,2002:binary>"));
+    YAML::Node doc = YAML::Load(text);
+    YAML::Binary bin = doc["datasource"]["NoCloud"]["user-data"].as<YAML::Binary>();
+    CHECK(std::string(reinterpret_cast<const char*>(bin.data()), bin.size()) == seed.user_data);
     REQUIRE(doc["log_cfgs"].IsSequence());
     CHECK_THAT(doc["log_cfgs"][0][0].as<std::string>(), Contains("imgdeploy-cloud-init-debug.log"));
 }
