@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/cloud_init.hpp"
 #include "tasks/lib/hostname.hpp"
 #include "tasks/lib/target.hpp"
 
@@ -77,6 +78,7 @@ bool write_hostname_files(const TaskContext& ctx, const RootDir& root, Distro di
 }  // namespace
 
 void assign_hostname(const TaskContext& ctx) {
+    if (cloud_init_mode(ctx)) return assign_hostname_cloud_init(ctx);
     const std::string& name = ctx.env.hostname;
     if (auto problem = hostname_problem(name)) {
         throw Error("SNF_IMAGE_HOSTNAME '" + name + "' is not a valid host name: " + *problem);

@@ -6,6 +6,7 @@
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/cloud_init.hpp"
 #include "tasks/lib/ssh_host_keys.hpp"
 #include "tasks/lib/sshd_config.hpp"
 #include "tasks/lib/target.hpp"
@@ -117,6 +118,7 @@ void generate_key(const TaskContext& ctx, const RootDir& root, const HostKey& ke
 }  // namespace
 
 void delete_ssh_keys(const TaskContext& ctx) {
+    if (cloud_init_mode(ctx)) return delete_ssh_keys_cloud_init(ctx);
     RootDir root = open_mounted_target(ctx);
     auto config_text = root.read_file("/etc/ssh/sshd_config");
     std::vector<HostKey> keys = delete_default_keys(ctx, root);

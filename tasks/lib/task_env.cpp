@@ -74,6 +74,9 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     env.stateless_dhcpv6_tags = get("SNF_IMAGE_STATELESS_DHCPV6_TAGS");
     env.default_nic_config = get("SNF_IMAGE_DEFAULT_NIC_CONFIG");
     env.hypervisor = get("HYPERVISOR").value_or("");
+    env.cloud_userdata = get("SNF_IMAGE_CLOUD_USERDATA");
+    env.cloud_init_debug = get("SNF_IMAGE_CLOUD_INIT_DEBUG");
+    env.environment = environment;
     auto fd = parse_u64(get("IMGDEPLOY_MONITOR_FD").value_or(""));
     env.monitor_fd = fd && *fd < 65536 ? static_cast<int>(*fd) : -1;
     return env;

@@ -37,6 +37,11 @@ struct TaskEnv {
     std::optional<std::string> stateless_dhcpv6_tags;  // SNF_IMAGE_STATELESS_DHCPV6_TAGS
     std::optional<std::string> default_nic_config;     // SNF_IMAGE_DEFAULT_NIC_CONFIG
     std::string hypervisor;                            // HYPERVISOR: "kvm", "xen"
+    std::optional<std::string> cloud_userdata;    // SNF_IMAGE_CLOUD_USERDATA (base64)
+    std::optional<std::string> cloud_init_debug;  // SNF_IMAGE_CLOUD_INIT_DEBUG
+    /// Every NAME=value the task was started with (for the scripts it runs:
+    /// CUSTOM_TASK, in-image overrides).
+    std::vector<std::string> environment;
     /// IMGDEPLOY_MONITOR_FD, -1 when unset.
     int monitor_fd = -1;
 

@@ -4,8 +4,26 @@
 #include "tasks/lib/builtin_tasks.hpp"
 #include "tasks/lib/kernel_partitions.hpp"
 #include "tasks/lib/partition_table.hpp"
+#include "tasks/lib/swap.hpp"
 
 namespace imgdeploy::tasks {
+
+namespace {
+
+/// SWAP's "<partnum>:<MB>" form (Linux images only, as 50AddSwap).
+std::optional<SwapPartitionRequest> swap_partition_request(const TaskContext& ctx) {
+    auto value = ctx.env.property("SWAP");
+    if (!value || ctx.env.os_family() != "linux") {
+        return std::nullopt;
+    }
+    SwapSpec spec = parse_swap(*value);
+    if (spec.kind != SwapSpec::Kind::partition) {
+        return std::nullopt;
+    }
+    return SwapPartitionRequest{spec.partition, spec.mib, "SWAP '" + describe_swap(spec) + "'"};
+}
+
+}  // namespace
 
 void fix_partition_table(const TaskContext& ctx) {
     std::string family = ctx.env.os_family();
@@ -17,7 +35,7 @@ void fix_partition_table(const TaskContext& ctx) {
     // disklabel that growing the slice alone would not fix.
     LabelPolicy policy = family == "freebsd" ? LabelPolicy::gpt_only : LabelPolicy::msdos_or_gpt;
     const std::string& disk = ctx.env.require_disk();
-    TableGrowth growth = grow_partition_table(disk, policy);
+    TableGrowth growth = grow_partition_table(disk, policy, swap_partition_request(ctx));
     for (const auto& change : growth.changes) {
         ctx.report.info(disk + " (" + growth.label + "): " + change);
     }

@@ -24,11 +24,19 @@ enum TaskAttribute : unsigned {
     /// Skipped when CLOUD_INIT is true (cloud-init does the job at first boot).
     cloudinit_excludable = 1u << 3,
     /// May be replaced by an in-image script when
-    /// ALLOW_MOUNTED_TASK_OVERWRITING is true (§5.3). Reserved: the override
-    /// mechanism comes with its own issue; the hook point is marked in
-    /// run_task() and declaring the attribute has no effect yet.
+    /// ALLOW_MOUNTED_TASK_OVERWRITING is true (§5.3): an executable regular
+    /// file overwrite_task_<Name> (name matched case-insensitively) in
+    /// /root/snf-image/helper/ or /root/imgdeploy/helper/ of the mounted
+    /// image, run with "pre-exec": status 0 replaces the task, 101 runs the
+    /// task and then the script with "post-exec", anything else fails the
+    /// task with that status.
     overwritable = 1u << 4,
 };
+
+/// Where run_task() looks for in-image overrides, in this order.
+inline constexpr const char* k_override_dirs[] = {"/root/snf-image/helper", "/root/imgdeploy/helper"};
+/// The pre-exec status that means "run the original task, then post-exec".
+inline constexpr int k_override_run_original = 101;
 
 /// Which OSFAMILY values a task handles; for the others it warns and exits 0.
 enum class OsSupport {
@@ -56,6 +64,10 @@ struct TaskSpec {
 
 /// The whole life of a task; returns its exit status.
 int run_task(int argc, char** argv, char** envp, const TaskSpec& spec);
+
+/// The task name without its two-digit prefix ("50ChangePassword" ->
+/// "ChangePassword").
+std::string_view task_display_name(std::string_view task_name);
 
 /// The task name without its two-digit prefix, upper case
 /// ("50ChangePassword" -> "CHANGEPASSWORD").

@@ -33,8 +33,9 @@ ganeti_create() {
         DISK_COUNT=1 DISK_0_PATH="$1" DISK_0_ACCESS=rw DISK_0_BACKEND_TYPE=block \
         NIC_COUNT=1 NIC_0_MAC=aa:00:00:67:4d:8c NIC_0_MODE=bridged \
         OSP_IMG_ID="$2" OSP_IMG_FORMAT=diskdump OSP_IMG_PASSWD="$PASSWORD" OSP_AUTH_KEYS="$KEY" \
-        OSP_IMG_PERSONALITY="$PERSONALITY" ./create)
+        OSP_IMG_PERSONALITY="$PERSONALITY" "${E2E_EXTRA[@]}" ./create)
 }
+E2E_EXTRA=()
 
 check_deployed() {  # LOOP NAME LAYOUT
     local dev=$1 name=$2 layout=$3 root part
@@ -95,5 +96,85 @@ for layout in ${IMGDEPLOY_E2E_LAYOUTS:-mbr-ext4 gpt-xfs gpt-btrfs mbr-logical}; 
     grep -q "$PASSWORD" "$T/create.log" && fail "$layout: the password reached the log"
     check_deployed "$dev" "$name" "$layout"
 done
+
+# e2e_deploy IMG NAME: create onto a fresh 1536 MiB loop device ($dev), with
+# E2E_EXTRA added to Ganeti's environment.
+e2e_deploy() {
+    rm -f "$T/disk"
+    truncate -s 1536M "$T/disk"
+    dev=$(new_loop "$T/disk")
+    local start
+    start=$(date +%s.%N)
+    ganeti_create "$dev" "$1" "$2" >"$T/create.log" 2>&1 || { cat "$T/create.log"; fail "$2: create"; }
+    echo "   create took $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
+    grep -q 'Image customization finished successfully' "$T/create.log" || { cat "$T/create.log"; fail "$2: no success message"; }
+    grep -q "$PASSWORD" "$T/create.log" && fail "$2: the password reached the log"
+    partx -a "$dev" 2>/dev/null || partx -u "$dev"
+}
+
+if [ "${IMGDEPLOY_E2E_MORE:-1}" = 1 ]; then
+    img=$CACHE/debian-mbr-ext4.img
+    [ -s "$img" ] || "$SRC/tests/lib/make-debian-image.sh" mbr-ext4 "$img" >/dev/null
+    ln -f "$img" "$T/images/debian-mbr-ext4.img" 2>/dev/null || cp --sparse=always "$img" "$T/images/debian-mbr-ext4.img"
+
+    step "mbr-ext4 with SWAP=2:64 and a CUSTOM_TASK"
+    custom=$(printf '#!/bin/sh\necho "custom $SNF_IMAGE_HOSTNAME" > "$SNF_IMAGE_TARGET/root/custom-task-ran"\n' | base64 -w0)
+    E2E_EXTRA=(OSP_IMG_PROPERTIES="{\"SWAP\": \"2:64\", \"CUSTOM_TASK\": \"$custom\"}")
+    e2e_deploy debian-mbr-ext4.img swap.example.org
+    read -r p1_end p2_start p2_size p2_type < <(sfdisk -J "$dev" | "$PYTHON" -c 'import json,sys
+p = json.load(sys.stdin)["partitiontable"]["partitions"]
+print(p[0]["start"] + p[0]["size"], p[1]["start"], p[1]["size"], p[1]["type"])')
+    [ "$p2_type" = 82 ] && [ "$p2_size" = $((64 * 2048)) ] || fail "swap: partition 2 is type $p2_type, $p2_size sectors"
+    [ $(($(blockdev --getsz "$dev") - p2_start - p2_size)) -lt 2048 ] || fail "swap: partition 2 does not end at the disk's end"
+    [ $((p2_start - p1_end)) -lt 2048 ] || fail "swap: the root partition was not grown up to the swap partition"
+    [ "$(blkid -p -o value -s TYPE "${dev}p2")" = swap ] || fail "swap: no swap signature on partition 2"
+    swap_uuid=$(blkid -p -o value -s UUID "${dev}p2")
+    mkdir -p "$T/mnt"
+    mount -o ro "${dev}p1" "$T/mnt"
+    MOUNTED=$T/mnt
+    grep -qx "UUID=$swap_uuid none swap sw 0 0" "$T/mnt/etc/fstab" || fail "swap: not in fstab: $(cat "$T/mnt/etc/fstab")"
+    [ "$(cat "$T/mnt/root/custom-task-ran")" = "custom swap.example.org" ] || fail "the CUSTOM_TASK did not run"
+    [ "$(cat "$T/mnt/etc/hostname")" = swap.example.org ] || fail "swap: /etc/hostname"
+    umount "$T/mnt"
+    MOUNTED=
+    partx -d "$dev" 2>/dev/null || true
+    echo "   ok: swap partition 2 ($swap_uuid) in fstab, root grown up to it, custom task ran"
+
+    step "mbr-ext4 with CLOUD_INIT (cloud-init's /etc/cloud added to a copy of the image)"
+    cp --sparse=always "$img" "$T/images/debian-ci.img"
+    ci_loop=$(new_loop "$T/images/debian-ci.img")
+    partx -a "$ci_loop" 2>/dev/null || partx -u "$ci_loop"
+    mount "${ci_loop}p1" "$T/mnt"
+    MOUNTED=$T/mnt
+    mkdir -p "$T/mnt/etc/cloud/cloud.cfg.d"
+    umount "$T/mnt"
+    MOUNTED=
+    partx -d "$ci_loop" 2>/dev/null || true
+    losetup -d "$ci_loop"
+    userdata=$'#cloud-config\nruncmd:\n  - [touch, /root/user-data-ran]\n'
+    E2E_EXTRA=(OSP_IMG_PROPERTIES='{"CLOUD_INIT": "yes"}' OSP_CLOUD_USERDATA="$(printf '%s' "$userdata" | base64 -w0)")
+    e2e_deploy debian-ci.img ci.example.org
+    mount -o ro "${dev}p1" "$T/mnt"
+    MOUNTED=$T/mnt
+    seed=$T/mnt/var/lib/cloud/seed/nocloud-net
+    [ "$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["local-hostname"])' "$seed/meta-data")" = ci.example.org ] ||
+        fail "cloud-init: meta-data: $(cat "$seed/meta-data")"
+    grep -q "$(printf '%s' "$KEY" | cut -d' ' -f2)" "$seed/meta-data" || fail "cloud-init: no public key in meta-data"
+    [ "$(cat "$seed/user-data")" = "${userdata%$'\n'}" ] || fail "cloud-init: user-data"
+    cfgd=$T/mnt/etc/cloud/cloud.cfg.d
+    "$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert d["datasource_list"] == ["NoCloud", "None"]; assert d["datasource"]["NoCloud"]["meta-data"]["local-hostname"] == "ci.example.org"' \
+        "$cfgd/98_imgdeploy-InitializeDatasource.cfg" || fail "cloud-init: inline datasource config"
+    hash=$("$PYTHON" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["chpasswd"]["users"][0]["password"])' "$cfgd/98_imgdeploy-ChangePassword.cfg")
+    [ "$(perl -e 'print crypt($ARGV[0], $ARGV[1])' "$PASSWORD" "$hash")" = "$hash" ] || fail "cloud-init: the chpasswd hash does not verify"
+    [ "$(cat "$T/mnt/etc/hostname")" = debian-template ] || fail "cloud-init: /etc/hostname was written"
+    [ ! -e "$T/mnt/root/.ssh/authorized_keys" ] || fail "cloud-init: authorized_keys was written"
+    [ -x "$T/mnt/var/lib/cloud/scripts/per-once/imgdeploy-clear-secrets.sh" ] || fail "cloud-init: no clear-secrets script"
+    [ -x "$T/mnt/var/lib/cloud/scripts/per-once/imgdeploy-personality.sh" ] || fail "cloud-init: no personality script"
+    [ "$(cat "$T/mnt/etc/machine-id")" != 0123456789abcdef0123456789abcdef ] || fail "cloud-init: machine-id unchanged"
+    umount "$T/mnt"
+    MOUNTED=
+    partx -d "$dev" 2>/dev/null || true
+    echo "   ok: NoCloud seed and inline config, chpasswd drop-in, image files left to cloud-init"
+fi
 no_leftovers
 echo PASS

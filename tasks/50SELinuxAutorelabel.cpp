@@ -1,0 +1,10 @@
+// 50SELinuxAutorelabel: /.autorelabel on SELinux images; see tasks/README.md and tasks/lib/task_selinux_autorelabel.cpp.
+#include "tasks/lib/builtin_tasks.hpp"
+
+int main(int argc, char** argv, char** envp) {
+    using namespace imgdeploy::tasks;
+    return run_task(argc, argv, envp,
+                    {.attributes = excludable | mounted_excludable | overwritable,
+                     .os = OsSupport::linux_only,
+                     .body = selinux_autorelabel});
+}
