@@ -5,6 +5,8 @@
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/hostname.hpp"
 #include "tasks/lib/target.hpp"
 
@@ -77,6 +79,8 @@ bool write_hostname_files(const TaskContext& ctx, const RootDir& root, Distro di
 }  // namespace
 
 void assign_hostname(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::assign_hostname_windows(ctx);
+    if (bsd::is_bsd(ctx)) return bsd::assign_hostname_bsd(ctx);
     const std::string& name = ctx.env.hostname;
     if (auto problem = hostname_problem(name)) {
         throw Error("SNF_IMAGE_HOSTNAME '" + name + "' is not a valid host name: " + *problem);

@@ -6,6 +6,7 @@
 #include "common/strings.hpp"
 #include "tasks/lib/accounts.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/personality.hpp"
 #include "tasks/lib/target.hpp"
 
@@ -39,6 +40,7 @@ void inject(const RootDir& root, const PersonalityFile& f, const FileAttributes&
 }  // namespace
 
 void enforce_personality(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::enforce_personality_windows(ctx);
     if (!ctx.env.personality || trim(*ctx.env.personality).empty()) {
         ctx.report.info("no personality given: nothing to inject");
         return;

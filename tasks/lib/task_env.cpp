@@ -64,6 +64,9 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     env.passwd_hash = get("SNF_IMAGE_PASSWD_HASH");
     env.auth_keys = get("SNF_IMAGE_AUTH_KEYS");
     env.personality = get("SNF_IMAGE_PERSONALITY");
+    env.os_product_key = get("SNF_IMAGE_OS_PRODUCT_KEY");
+    env.unattend_file = get("SNF_IMAGE_UNATTEND").value_or("");
+    env.sysprep_inf_file = get("SNF_IMAGE_SYSPREPINF").value_or("");
     auto fd = parse_u64(get("IMGDEPLOY_MONITOR_FD").value_or(""));
     env.monitor_fd = fd && *fd < 65536 ? static_cast<int>(*fd) : -1;
     return env;

@@ -29,6 +29,10 @@ struct TaskEnv {
     std::optional<std::string> passwd_hash;  // SNF_IMAGE_PASSWD_HASH
     std::optional<std::string> auth_keys;    // SNF_IMAGE_AUTH_KEYS
     std::optional<std::string> personality;  // SNF_IMAGE_PERSONALITY
+    std::optional<std::string> os_product_key;  // SNF_IMAGE_OS_PRODUCT_KEY
+    /// Windows answer files on the floppy (SNF_IMAGE_UNATTEND, _SYSPREPINF): host paths.
+    std::string unattend_file;
+    std::string sysprep_inf_file;
     /// IMGDEPLOY_MONITOR_FD, -1 when unset.
     int monitor_fd = -1;
 
