@@ -83,7 +83,30 @@ void grow_disklabel(const TaskContext& ctx) {
         ctx.report.info(disk + ": the BSD slice already ends at the end of the disk");
     }
     fd.reset();
-    sync_kernel_partitions(disk, kernel_table(d));
+    // The kernel parses BSD disklabels itself (CONFIG_BSD_DISKLABEL) when it
+    // re-reads the table; BLKPG cannot add the nested subpartitions (they
+    // overlap their slice), so only the slices are forced here and the
+    // subpartitions are checked.
+    std::vector<PartitionExtent> table = kernel_table(d);
+    std::vector<PartitionExtent> slices;
+    for (const auto& p : table) {
+        if (p.number <= 4) {
+            slices.push_back(p);
+        }
+    }
+    sync_kernel_partitions(disk, slices);
+    std::vector<PartitionExtent> have = kernel_partitions(disk);
+    for (const auto& want : table) {
+        bool shown = false;
+        for (const auto& h : have) {
+            shown = shown || (h.number == want.number && h.start == want.start && h.size == want.size);
+        }
+        if (!shown) {
+            ctx.report.warn(disk + ": the kernel does not show disklabel partition " + std::to_string(want.number) +
+                            " as written (no partition scanning on this device?)");
+            break;
+        }
+    }
 }
 
 void resize_ufs_unmounted(const TaskContext& ctx) {

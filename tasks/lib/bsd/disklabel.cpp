@@ -72,7 +72,7 @@ void put_chs(std::string& head, size_t o, uint64_t lba) {
 }  // namespace
 
 uint64_t bsd_head_bytes(const std::string& mbr_sector) {
-    const MbrSlice& s = bsd_slice(parse_mbr(mbr_sector));
+    MbrSlice s = bsd_slice(parse_mbr(mbr_sector));
     return (s.start + 2) * k_sector;
 }
 

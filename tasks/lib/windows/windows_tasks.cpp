@@ -420,7 +420,7 @@ void resize_filesystem_after_umount(const TaskContext& ctx) {
         return;
     }
     wait_until_unused(device);
-    std::string info = run_capture({find_tool("ntfsinfo"), "-m", device});
+    std::string info = run_capture({find_tool("ntfsinfo"), "-m", "-f", device});
     for (const auto& line : split(info, '\n')) {
         if (line.find("Volume Flags") != std::string::npos && line.find("DIRTY") != std::string::npos) {
             throw Error("the NTFS on " + device + " is dirty (not shut down cleanly): not resizing it; "
