@@ -45,6 +45,7 @@ constexpr ProgramSpec k_programs[] = {
     {"blkid", "util-linux", true},     {"sfdisk", "fdisk", true},        {"partx", "util-linux", true},
     {"mount", "mount", true},          {"umount", "mount", true},        {"ssh-keygen", "openssh-client", true},
     {"ntfsresize", "ntfs-3g", false},  {"ntfsfix", "ntfs-3g", false},    {"ntfs-3g", "ntfs-3g", false},
+    {"lowntfs-3g", "ntfs-3g", false},  {"ntfsinfo", "ntfs-3g", false},
 };
 
 /// Where programs are looked for on the host, in this order.
