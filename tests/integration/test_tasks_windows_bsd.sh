@@ -87,19 +87,7 @@ hive() {
     printf '%b\ncommit\n' "$2" | hivexsh -w "$1" || fail "hivexsh on $1"
 }
 
-make_windows_tree() {
-    local d=$1 cfg=$1/Windows/System32/config
-    mkdir -p "$cfg" "$d/Windows/Setup/State" "$d/Users/Administrator"
-    hive "$cfg/SYSTEM" 'add Select\ncd Select\nsetval 1\nCurrent\ndword:0x2\ncd \\\nadd ControlSet001\nadd ControlSet002\ncd ControlSet002\nadd Control\ncd Control\nadd Session Manager\nadd Terminal Server\ncd Terminal Server\nsetval 1\nfDenyTSConnections\ndword:0x0\ncd ..\ncd Session Manager\nadd Environment\ncd Environment\nsetval 1\nPROCESSOR_ARCHITECTURE\nstring:AMD64'
-    hive "$cfg/SOFTWARE" 'add Microsoft\ncd Microsoft\nadd Windows NT\nadd Windows\ncd Windows NT\nadd CurrentVersion\ncd CurrentVersion\nsetval 2\nCurrentMajorVersionNumber\ndword:0xa\nCurrentVersion\nstring:6.3\ncd \\\ncd Microsoft\ncd Windows\nadd CurrentVersion\ncd CurrentVersion\nadd Setup\ncd Setup\nadd State\ncd State\nsetval 1\nImageState\nstring:'"${IMAGE_STATE:-IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE}"
-    hive "$cfg/SAM" 'add SAM\ncd SAM\nadd Domains\ncd Domains\nadd Account\ncd Account\nadd Users\ncd Users\nadd Names\ncd Names\nadd Administrator\nadd Guest'
-    # The image's own answer file, which IGNORE_UNATTEND must replace.
-    cat > "$d/unattend.xml" <<'EOF'
-<?xml version="1.0" encoding="utf-8"?>
-<unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="specialize"><component name="Microsoft-Windows-Shell-Setup" processorArchitecture="amd64"><TimeZone>Image TZ</TimeZone></component></settings></unattend>
-EOF
-    printf 'hello\r\n' > "$d/Users/Administrator/hello.txt"
-}
+make_windows_tree() { "$SRC/tests/lib/make-windows-tree.sh" "$1" >/dev/null || fail "make-windows-tree.sh"; }
 
 # build_windows FILE: 48 MiB image (p1 System Reserved 8 MiB, p2 Windows), grown to 96 MiB.
 build_windows() {
