@@ -277,6 +277,18 @@ void Assembler::add_programs() {
     if (!missing.empty()) {
         throw Error("programs the helper needs are missing on this host: " + join(missing, ", "));
     }
+    // libhivex (the Windows tasks) converts registry key names with
+    // iconv: LATIN1 and UTF-16LE, which are gconv modules, not built in.
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv", "/usr/lib/gconv"}) {
+        if (sys::stat_if_exists(std::string(dir) + "/gconv-modules")) {
+            for (const char* f : {"gconv-modules", "ISO8859-1.so", "UTF-16.so"}) {
+                if (sys::stat_if_exists(std::string(dir) + "/" + f)) {
+                    add_host_object(std::string(dir) + "/" + f);
+                }
+            }
+            break;
+        }
+    }
 }
 
 void Assembler::add_busybox_applets(const std::string& busybox) {
