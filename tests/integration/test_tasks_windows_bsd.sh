@@ -271,6 +271,9 @@ EOF
     printf 'sshd_flags=""\nhostname="template"\n' > "$T/bsdtree/etc/rc.conf"
     printf 'echo local\n' > "$T/bsdtree/etc/rc.local"
     : > "$T/bsdtree/etc/spwd.db"
+    printf 'PermitRootLogin no\n' > "$T/bsdtree/etc/ssh/sshd_config"
+    rm -f "$T/bsdtree/etc/ssh/ssh_host_ed25519_key"*
+    ssh-keygen -q -t ed25519 -N '' -C template -f "$T/bsdtree/etc/ssh/ssh_host_ed25519_key"
     truncate -s 64M "$file"
     attach "$file"
 }
@@ -307,6 +310,13 @@ else:
 EOF
 }
 
+# extract_etc DEV: the file system's /etc into $T/out/etc (debugfs).
+extract_etc() {
+    rm -rf "$T/out"; mkdir -p "$T/out"
+    debugfs -R "rdump /etc $T/out" "$1" >/dev/null 2>&1 || fail "debugfs rdump /etc of $1"
+    [ -f "$T/out/etc/master.passwd" ] || fail "debugfs extracted nothing from $1"
+}
+
 NAME=bsdhost.example.org RESIZE_PART=5
 for FAMILY in openbsd netbsd; do
     step "$FAMILY: disklabel growth and the file edits (ext2 stand-in)"
@@ -329,27 +339,30 @@ for FAMILY in openbsd netbsd; do
     cp -a "$T/bsdtree/." "$T/fill/"
     umount "$T/fill"
     ROOT_PART=1
-    for name in 30MountImage 50AssignHostname 50ChangePassword 80UmountImage; do
+    for name in 30MountImage 50AssignHostname 50ChangePassword 50DeleteSSHKeys 80UmountImage; do
         run_ok "$name" SNF_IMAGE_PASSWD="$PASSWORD"
     done
-    mount -t ext2 -o ro "${DISK}p1" "$T/fill"
-    [ "$(cat "$T/fill/etc/myname")" = "$NAME" ] || fail "$FAMILY: /etc/myname"
-    hash=$(awk -F: '$1 == "root" {print $2}' "$T/fill/etc/master.passwd")
+    # Read back with debugfs, not a mount: a mount namespace made meanwhile
+    # by another process on this machine may still hold the file system.
+    extract_etc "${DISK}p1"
+    grep -q template "$T/out/etc/ssh/ssh_host_ed25519_key.pub" && fail "$FAMILY: the template host key is still there"
+    [ -s "$T/out/etc/ssh/ssh_host_ed25519_key" ] || fail "$FAMILY: no new ed25519 host key"
+    [ "$(cat "$T/out/etc/myname")" = "$NAME" ] || fail "$FAMILY: /etc/myname"
+    hash=$(awk -F: '$1 == "root" {print $2}' "$T/out/etc/master.passwd")
     want='$2b$'; [ "$FAMILY" = netbsd ] && want='$sha1$'
     [[ $hash == "$want"* ]] || fail "$FAMILY: root hash is not ${want}: ${hash:0:6}"
     "$PY" -W ignore -c "import crypt,sys; sys.exit(crypt.crypt(sys.argv[1], sys.argv[2]) != sys.argv[2])" "$PASSWORD" "$hash" ||
         fail "$FAMILY: the hash does not verify"
-    grep -q '^root:[^:]*:0:0:daemon:0:0:Charlie &:/root:/bin/ksh$' "$T/fill/etc/master.passwd" || fail "$FAMILY: fields changed"
-    grep -q '^daemon:\*:1:1::0:0:The devil himself:/root:/sbin/nologin$' "$T/fill/etc/master.passwd" || fail "daemon line changed"
-    grep -q 'pwd_mkdb -p /etc/master.passwd' "$T/fill/etc/rc.local" || fail "$FAMILY: no pwd_mkdb in rc.local"
-    grep -q 'echo local' "$T/fill/etc/rc.local.imgdeploy" || fail "$FAMILY: the image's rc.local was not kept"
+    grep -q '^root:[^:]*:0:0:daemon:0:0:Charlie &:/root:/bin/ksh$' "$T/out/etc/master.passwd" || fail "$FAMILY: fields changed"
+    grep -q '^daemon:\*:1:1::0:0:The devil himself:/root:/sbin/nologin$' "$T/out/etc/master.passwd" || fail "daemon line changed"
+    grep -q 'pwd_mkdb -p /etc/master.passwd' "$T/out/etc/rc.local" || fail "$FAMILY: no pwd_mkdb in rc.local"
+    grep -q 'echo local' "$T/out/etc/rc.local.imgdeploy" || fail "$FAMILY: the image's rc.local was not kept"
     if [ "$FAMILY" = netbsd ]; then
-        [ -e "$T/fill/etc/spwd.db" ] && [ ! -s "$T/fill/etc/spwd.db" ] || fail "netbsd: spwd.db not emptied"
-        grep -qx "hostname=\"$NAME\"" "$T/fill/etc/rc.conf" || fail "netbsd: rc.conf hostname"
+        [ -e "$T/out/etc/spwd.db" ] && [ ! -s "$T/out/etc/spwd.db" ] || fail "netbsd: spwd.db not emptied"
+        grep -qx "hostname=\"$NAME\"" "$T/out/etc/rc.conf" || fail "netbsd: rc.conf hostname"
     else
-        [ ! -e "$T/fill/etc/spwd.db" ] || fail "openbsd: spwd.db kept"
+        [ ! -e "$T/out/etc/spwd.db" ] || fail "openbsd: spwd.db kept"
     fi
-    umount "$T/fill"
     detach "$DISK"
 done
 
@@ -372,10 +385,9 @@ mount -t ext2 "${DISK}p2" "$T/fill"; cp -a "$T/bsdtree/." "$T/fill/"; umount "$T
 for name in 30MountImage 50AssignHostname 50ChangePassword 80UmountImage; do
     run_ok "$name" SNF_IMAGE_PASSWD="$PASSWORD"
 done
-mount -t ext2 -o ro "${DISK}p2" "$T/fill"
-grep -qx "hostname=\"$NAME\"" "$T/fill/etc/rc.conf" || fail "freebsd: rc.conf hostname"
-grep -q '^sshd_flags=""$' "$T/fill/etc/rc.conf" || fail "freebsd: rc.conf lost a line"
-awk -F: '$1 == "root" {print $2}' "$T/fill/etc/master.passwd" | grep -q '^\$6\$' || fail "freebsd: not sha512"
-umount "$T/fill"
+extract_etc "${DISK}p2"
+grep -qx "hostname=\"$NAME\"" "$T/out/etc/rc.conf" || fail "freebsd: rc.conf hostname"
+grep -q '^sshd_flags=""$' "$T/out/etc/rc.conf" || fail "freebsd: rc.conf lost a line"
+[[ $(awk -F: '$1 == "root" {print $2}' "$T/out/etc/master.passwd") == '$6$'* ]] || fail "freebsd: not sha512"
 detach "$DISK"
 echo "PASS"

@@ -1,5 +1,6 @@
 #include "tasks/lib/windows/computer_name.hpp"
 #include "tasks/lib/windows/ini_file.hpp"
+#include "tasks/lib/task_env.hpp"
 #include "tasks/lib/windows/windows_image.hpp"
 
 #include "common/error.hpp"
@@ -64,4 +65,16 @@ TEST_CASE("SetupComplete.cmd: our block first, then the image's own script, CRLF
     CHECK(s.find("rem imgdeploy: end") < s.find("echo image\r\n"));
     CHECK(s.find("\n\n") == std::string::npos);
     CHECK(crlf("a\r\nb\nc") == "a\r\nb\r\nc");
+}
+
+TEST_CASE("the task environment carries the product key and the floppy's answer files", "[windows][task_env]") {
+    using imgdeploy::tasks::parse_task_env;
+    auto env = parse_task_env({"SNF_IMAGE_OS_PRODUCT_KEY=AAAAA-BBBBB-CCCCC-DDDDD-EEEEE",
+                               "SNF_IMAGE_UNATTEND=/run/imgdeploy/floppy/unattend.xml",
+                               "SNF_IMAGE_PROPERTY_OSFAMILY=Windows"},
+                              "35InstallUnattend");
+    CHECK(env.os_product_key == "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE");
+    CHECK(env.unattend_file == "/run/imgdeploy/floppy/unattend.xml");
+    CHECK(env.sysprep_inf_file.empty());
+    CHECK(env.os_family() == "windows");
 }
