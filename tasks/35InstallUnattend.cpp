@@ -4,7 +4,9 @@
 
 int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
-    return run_task(argc, argv, envp,
+    return run_task(argc,
+                    argv,
+                    envp,
                     {.attributes = mounted_excludable | cloudinit_excludable | overwritable,
                      .os = OsSupport::windows_only,
                      .body = windows::install_unattend});

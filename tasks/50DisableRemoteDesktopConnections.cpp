@@ -4,8 +4,11 @@
 
 int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
-    return run_task(argc, argv, envp,
-                    {.attributes = excludable | mounted_excludable | cloudinit_excludable | overwritable,
-                     .os = OsSupport::windows_only,
-                     .body = windows::disable_remote_desktop});
+    return run_task(
+        argc,
+        argv,
+        envp,
+        {.attributes = excludable | mounted_excludable | cloudinit_excludable | overwritable,
+         .os = OsSupport::windows_only,
+         .body = windows::disable_remote_desktop});
 }

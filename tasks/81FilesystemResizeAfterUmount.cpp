@@ -4,7 +4,9 @@
 
 int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
-    return run_task(argc, argv, envp,
+    return run_task(argc,
+                    argv,
+                    envp,
                     {.attributes = excludable | fs_resize_excludable | cloudinit_excludable,
                      .os = OsSupport::any,
                      .body = windows::resize_filesystem_after_umount});

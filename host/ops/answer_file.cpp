@@ -1,12 +1,13 @@
 #include "host/ops/answer_file.hpp"
 
+#include <cerrno>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "common/error.hpp"
 #include "host/image/http_source.hpp"
 #include "host/ops/parameters.hpp"
-
-#include <cerrno>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace imgdeploy {
 
@@ -37,7 +38,7 @@ std::string read_local(const std::string& path) {
     }
 }
 
-}  // namespace
+} // namespace
 
 std::vector<FloppyFile> answer_file_floppy_files(const Config& config, const OsParameters& params) {
     std::optional<std::string> url = params.get("os_answer_file");
@@ -60,4 +61,4 @@ std::vector<FloppyFile> answer_file_floppy_files(const Config& config, const OsP
     return {FloppyFile{"unattend.xml", text}, FloppyFile{"sysprep.inf", text}};
 }
 
-}  // namespace imgdeploy
+} // namespace imgdeploy

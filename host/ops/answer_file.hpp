@@ -5,11 +5,11 @@
 // text: snf-image makes sysprep.inf a symlink to it). Giving it forces the
 // image property IGNORE_UNATTEND=yes, so it wins over the image's own.
 
+#include <vector>
+
 #include "host/config/config.hpp"
 #include "host/ganeti/os_parameters.hpp"
 #include "host/vm/floppy.hpp"
-
-#include <vector>
 
 namespace imgdeploy {
 
@@ -20,4 +20,4 @@ inline constexpr size_t k_answer_file_max_bytes = 256u << 10;
 /// Throws Error "os_answer_file <url>: <why>" (URL without credentials).
 std::vector<FloppyFile> answer_file_floppy_files(const Config& config, const OsParameters& params);
 
-}  // namespace imgdeploy
+} // namespace imgdeploy

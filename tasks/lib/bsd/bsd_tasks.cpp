@@ -1,5 +1,10 @@
 #include "tasks/lib/bsd/bsd_tasks.hpp"
 
+#include <cerrno>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
@@ -15,17 +20,15 @@
 #include "tasks/lib/target.hpp"
 #include "tasks/lib/tools.hpp"
 
-#include <cerrno>
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace imgdeploy::tasks::bsd {
 
 namespace {
 
 constexpr FileAttributes k_config{0644, 0, 0};
 
-bool given(const std::optional<std::string>& v) { return v && !v->empty(); }
+bool given(const std::optional<std::string>& v) {
+    return v && !v->empty();
+}
 
 /// The kernel's view after the growth: MBR slices 1-4 and the BSD
 /// subpartitions numbered from 5 (msdos.c parse_bsd).
@@ -41,7 +44,7 @@ std::vector<PartitionExtent> kernel_table(const BsdDisk& d) {
     return out;
 }
 
-}  // namespace
+} // namespace
 
 bool is_bsd(const TaskContext& ctx) {
     std::string f = ctx.env.os_family();
@@ -99,10 +102,12 @@ void grow_disklabel(const TaskContext& ctx) {
     for (const auto& want : table) {
         bool shown = false;
         for (const auto& h : have) {
-            shown = shown || (h.number == want.number && h.start == want.start && h.size == want.size);
+            shown =
+                shown || (h.number == want.number && h.start == want.start && h.size == want.size);
         }
         if (!shown) {
-            ctx.report.warn(disk + ": the kernel does not show disklabel partition " + std::to_string(want.number) +
+            ctx.report.warn(disk + ": the kernel does not show disklabel partition " +
+                            std::to_string(want.number) +
                             " as written (no partition scanning on this device?)");
             break;
         }
@@ -113,7 +118,8 @@ void resize_ufs_unmounted(const TaskContext& ctx) {
     // growfs for UFS (FreeBSD's growfs, OpenBSD's growfs) is not packaged
     // for Debian 12 (no ufsutils): the file system keeps its size and the
     // partition's new space stays unused until growfs is run in the image.
-    ctx.report.warn("UFS file systems are not grown: the helper has no growfs (run growfs in the instance)");
+    ctx.report.warn(
+        "UFS file systems are not grown: the helper has no growfs (run growfs in the instance)");
 }
 
 void mount_ufs_root(const TaskContext& ctx, const std::string& device) {
@@ -123,9 +129,10 @@ void mount_ufs_root(const TaskContext& ctx, const std::string& device) {
     try {
         mount_device(device, dir.get(), "ufs", "ufstype=" + ufstype, target);
     } catch (const Error& e) {
-        throw Error(std::string(e.what()) + " (the helper's Linux kernel cannot write UFS: Debian builds it without "
-                                            "CONFIG_UFS_FS_WRITE; the BSD tasks need a kernel with UFS write "
-                                            "support)");
+        throw Error(std::string(e.what()) +
+                    " (the helper's Linux kernel cannot write UFS: Debian builds it without "
+                    "CONFIG_UFS_FS_WRITE; the BSD tasks need a kernel with UFS write "
+                    "support)");
     }
     MountStack stack;
     stack.push(sys::realpath(target));
@@ -172,8 +179,10 @@ void assign_hostname_bsd(const TaskContext& ctx) {
         root.replace_file("/etc/myname", name + "\n", root.attributes_or("/etc/myname", k_config));
         ctx.report.info("wrote /etc/myname");
     }
-    if (family == "freebsd" || (family == "netbsd" && rc_conf && rc_conf->find("hostname=") != std::string::npos)) {
-        root.replace_file("/etc/rc.conf", set_rc_conf_hostname(rc_conf.value_or(""), name),
+    if (family == "freebsd" ||
+        (family == "netbsd" && rc_conf && rc_conf->find("hostname=") != std::string::npos)) {
+        root.replace_file("/etc/rc.conf",
+                          set_rc_conf_hostname(rc_conf.value_or(""), name),
                           root.attributes_or("/etc/rc.conf", k_config));
         ctx.report.info("set hostname in /etc/rc.conf");
     }
@@ -198,8 +207,11 @@ void change_password_bsd(const TaskContext& ctx) {
     if (given(ctx.env.passwd) || ctx.env.passwd_hash) {
         std::string hash;
         if (given(ctx.env.passwd)) {
-            std::string fallback = family == "openbsd" ? "blowfish" : family == "netbsd" ? "sha1" : "sha512";
-            hash = hash_password(*ctx.env.passwd, ctx.env.property("PASSWD_HASHING_METHOD").value_or(fallback));
+            std::string fallback = family == "openbsd"  ? "blowfish"
+                                   : family == "netbsd" ? "sha1"
+                                                        : "sha512";
+            hash = hash_password(*ctx.env.passwd,
+                                 ctx.env.property("PASSWD_HASHING_METHOD").value_or(fallback));
         } else if (!is_valid_password_hash(*ctx.env.passwd_hash)) {
             throw Error("SNF_IMAGE_PASSWD_HASH contains ':' or a line break");
         } else {
@@ -213,7 +225,8 @@ void change_password_bsd(const TaskContext& ctx) {
         for (const auto& u : users) {
             updated = set_master_passwd_password(updated, u, hash);
         }
-        root.replace_file("/etc/master.passwd", updated, root.attributes_or("/etc/master.passwd", {0600, 0, 0}));
+        root.replace_file(
+            "/etc/master.passwd", updated, root.attributes_or("/etc/master.passwd", {0600, 0, 0}));
         // The databases are rebuilt from master.passwd at first boot.
         root.remove("/etc/spwd.db");
         if (family == "netbsd") {
@@ -222,15 +235,18 @@ void change_password_bsd(const TaskContext& ctx) {
             root.replace_file("/etc/spwd.db", "", {0600, 0, 0});
         }
         auto rc_local = root.read_file("/etc/rc.local");
-        if (!rc_local || rc_local->find("imgdeploy: rebuild the password databases") == std::string::npos) {
+        if (!rc_local ||
+            rc_local->find("imgdeploy: rebuild the password databases") == std::string::npos) {
             std::string saved;
             if (rc_local) {
                 saved = "/etc/rc.local.imgdeploy";
-                root.replace_file(saved, *rc_local, root.attributes_or("/etc/rc.local", {0644, 0, 0}));
+                root.replace_file(
+                    saved, *rc_local, root.attributes_or("/etc/rc.local", {0644, 0, 0}));
             }
             root.replace_file("/etc/rc.local", pwd_mkdb_rc_local(saved), {0755, 0, 0});
         }
-        ctx.report.info("password set for " + std::to_string(users.size()) + " user(s); pwd_mkdb runs at first boot");
+        ctx.report.info("password set for " + std::to_string(users.size()) +
+                        " user(s); pwd_mkdb runs at first boot");
     }
     if (given(ctx.env.auth_keys)) {
         // /etc/passwd (7 fields, made by pwd_mkdb) has the home directories too.
@@ -247,4 +263,4 @@ void change_password_bsd(const TaskContext& ctx) {
     }
 }
 
-}  // namespace imgdeploy::tasks::bsd
+} // namespace imgdeploy::tasks::bsd

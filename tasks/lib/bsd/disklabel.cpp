@@ -1,8 +1,8 @@
 #include "tasks/lib/bsd/disklabel.hpp"
 
-#include "common/error.hpp"
-
 #include <algorithm>
+
+#include "common/error.hpp"
 
 namespace imgdeploy::tasks::bsd {
 
@@ -20,7 +20,9 @@ constexpr uint8_t k_fs_swap = 1;
 uint16_t get16(const std::string& b, size_t o) {
     return uint16_t(uint8_t(b[o]) | uint8_t(b[o + 1]) << 8);
 }
-uint32_t get32(const std::string& b, size_t o) { return uint32_t(get16(b, o)) | uint32_t(get16(b, o + 2)) << 16; }
+uint32_t get32(const std::string& b, size_t o) {
+    return uint32_t(get16(b, o)) | uint32_t(get16(b, o + 2)) << 16;
+}
 void put16(std::string& b, size_t o, uint16_t v) {
     b[o] = char(v & 0xff);
     b[o + 1] = char(v >> 8);
@@ -69,7 +71,7 @@ void put_chs(std::string& head, size_t o, uint64_t lba) {
     head[o + 2] = char(c & 0xff);
 }
 
-}  // namespace
+} // namespace
 
 uint64_t bsd_head_bytes(const std::string& mbr_sector) {
     MbrSlice s = bsd_slice(parse_mbr(mbr_sector));
@@ -98,7 +100,8 @@ BsdDisk parse_bsd_disk(const std::string& head) {
     }
     std::string label = head.substr(d.label_offset, k_sector);
     if (get32(label, o_magic) != k_disklabel_magic || get32(label, o_magic2) != k_disklabel_magic) {
-        throw Error("no BSD disklabel in sector 1 of slice " + std::to_string(d.slice.number) + " (bad magic)");
+        throw Error("no BSD disklabel in sector 1 of slice " + std::to_string(d.slice.number) +
+                    " (bad magic)");
     }
     unsigned n = get16(label, o_npartitions);
     if (n == 0 || n > k_max_partitions) {
@@ -108,7 +111,8 @@ BsdDisk parse_bsd_disk(const std::string& head) {
         throw Error("the BSD disklabel's checksum is wrong (corrupt label)");
     }
     bool obsd = d.flavor == LabelFlavor::openbsd && get16(label, o_version) == 1;
-    d.secperunit = get32(label, o_secperunit) + (obsd ? uint64_t(get16(label, o_secperunith)) << 32 : 0);
+    d.secperunit =
+        get32(label, o_secperunit) + (obsd ? uint64_t(get16(label, o_secperunith)) << 32 : 0);
     if (d.flavor == LabelFlavor::openbsd) {
         d.bstart = get32(label, o_bstart) + (obsd ? uint64_t(get16(label, o_bstarth)) << 32 : 0);
         d.bend = get32(label, o_bend) + (obsd ? uint64_t(get16(label, o_bendh)) << 32 : 0);
@@ -138,10 +142,10 @@ std::vector<std::pair<char, unsigned>> linux_numbers(const BsdDisk& disk) {
             continue;
         }
         if (p.offset == start && p.size == disk.slice.size) {
-            continue;  // the whole slice, which the kernel has already
+            continue; // the whole slice, which the kernel has already
         }
         if (p.offset < start || p.offset + p.size > end) {
-            continue;  // outside the slice (the raw whole-disk partition)
+            continue; // outside the slice (the raw whole-disk partition)
         }
         out.emplace_back(p.letter, next++);
     }
@@ -153,21 +157,23 @@ BsdGrowth grow_bsd_disk(std::string& head, uint64_t disk_sectors) {
     BsdGrowth g;
     for (const auto& s : d.mbr) {
         if (s.number != d.slice.number && s.start > d.slice.start) {
-            throw Error("MBR slice " + std::to_string(s.number) + " lies after the BSD slice: cannot grow it");
+            throw Error("MBR slice " + std::to_string(s.number) +
+                        " lies after the BSD slice: cannot grow it");
         }
     }
     uint64_t new_size = std::min<uint64_t>(disk_sectors - d.slice.start, 0xffffffffu);
     if (disk_sectors <= d.slice.start || new_size < d.slice.size) {
-        throw Error("the disk (" + std::to_string(disk_sectors) + " sectors) is smaller than the BSD slice");
+        throw Error("the disk (" + std::to_string(disk_sectors) +
+                    " sectors) is smaller than the BSD slice");
     }
-    uint64_t old_end = d.slice.start + d.slice.size;
     uint64_t new_end = d.slice.start + new_size;
     size_t e = 446 + 16 * (d.slice.number - 1);
     if (new_size != d.slice.size) {
         put32(head, e + 12, uint32_t(new_size));
         put_chs(head, e + 5, new_end - 1);
-        g.changes.push_back("MBR slice " + std::to_string(d.slice.number) + ": " + std::to_string(d.slice.size) +
-                            " -> " + std::to_string(new_size) + " sectors");
+        g.changes.push_back("MBR slice " + std::to_string(d.slice.number) + ": " +
+                            std::to_string(d.slice.size) + " -> " + std::to_string(new_size) +
+                            " sectors");
     }
     std::string label = head.substr(d.label_offset, k_sector);
     bool openbsd = d.flavor == LabelFlavor::openbsd;
@@ -205,12 +211,12 @@ BsdGrowth grow_bsd_disk(std::string& head, uint64_t disk_sectors) {
         size_t o = o_partitions + k_partition_size * size_t(p.letter - 'a');
         uint64_t size = p.size;
         if (openbsd && p.letter == 'c') {
-            size = disk_sectors;  // OpenBSD 'c': the whole disk
+            size = disk_sectors; // OpenBSD 'c': the whole disk
         } else if (!openbsd && p.letter == 'c') {
-            size = new_size;  // NetBSD/i386 'c': the NetBSD slice
+            size = new_size; // NetBSD/i386 'c': the NetBSD slice
         } else if (!openbsd && p.letter == 'd') {
-            size = disk_sectors;  // NetBSD/i386 'd': the whole disk
-        } else if (&p == last && p.offset + p.size == old_end) {
+            size = disk_sectors; // NetBSD/i386 'd': the whole disk
+        } else if (&p == last && p.offset + p.size < new_end) {
             if (p.fstype == k_fs_swap) {
                 g.changes.push_back(std::string("partition ") + p.letter + " is swap: not grown");
                 continue;
@@ -219,8 +225,9 @@ BsdGrowth grow_bsd_disk(std::string& head, uint64_t disk_sectors) {
         }
         if (size != p.size) {
             put48(o, o + 10, size);
-            g.changes.push_back(std::string("disklabel partition ") + p.letter + ": " + std::to_string(p.size) +
-                                " -> " + std::to_string(size) + " sectors");
+            g.changes.push_back(std::string("disklabel partition ") + p.letter + ": " +
+                                std::to_string(p.size) + " -> " + std::to_string(size) +
+                                " sectors");
         }
     }
     put16(label, o_checksum, disklabel_checksum(label));
@@ -230,4 +237,4 @@ BsdGrowth grow_bsd_disk(std::string& head, uint64_t disk_sectors) {
     return g;
 }
 
-}  // namespace imgdeploy::tasks::bsd
+} // namespace imgdeploy::tasks::bsd

@@ -21,13 +21,13 @@ inline constexpr uint64_t k_sector = 512;
 
 struct BsdPartition {
     char letter = 'a';
-    uint64_t offset = 0;  // sectors from the start of the disk
-    uint64_t size = 0;    // sectors
-    uint8_t fstype = 0;   // 0 unused, 1 swap, 7 4.2BSD (UFS), ...
+    uint64_t offset = 0; // sectors from the start of the disk
+    uint64_t size = 0;   // sectors
+    uint8_t fstype = 0;  // 0 unused, 1 swap, 7 4.2BSD (UFS), ...
 };
 
 struct MbrSlice {
-    unsigned number = 0;  // 1..4
+    unsigned number = 0; // 1..4
     uint8_t type = 0;
     uint64_t start = 0;
     uint64_t size = 0;
@@ -35,9 +35,9 @@ struct MbrSlice {
 
 struct BsdDisk {
     LabelFlavor flavor = LabelFlavor::openbsd;
-    MbrSlice slice;                       // the BSD slice
-    std::vector<MbrSlice> mbr;            // every used MBR entry
-    uint64_t label_offset = 0;            // bytes from the start of the disk
+    MbrSlice slice;            // the BSD slice
+    std::vector<MbrSlice> mbr; // every used MBR entry
+    uint64_t label_offset = 0; // bytes from the start of the disk
     uint64_t secperunit = 0;
     uint64_t bstart = 0, bend = 0;        // OpenBSD usable area
     std::vector<BsdPartition> partitions; // d_npartitions entries, unused ones included
@@ -58,7 +58,7 @@ uint16_t disklabel_checksum(const std::string& label);
 std::vector<std::pair<char, unsigned>> linux_numbers(const BsdDisk& disk);
 
 struct BsdGrowth {
-    std::vector<std::string> changes;  // for the log
+    std::vector<std::string> changes; // for the log
     bool changed = false;
 };
 
@@ -71,4 +71,4 @@ BsdGrowth grow_bsd_disk(std::string& head, uint64_t disk_sectors);
 /// How many bytes of the disk parse/grow need (MBR + label sector).
 uint64_t bsd_head_bytes(const std::string& mbr_sector);
 
-}  // namespace imgdeploy::tasks::bsd
+} // namespace imgdeploy::tasks::bsd

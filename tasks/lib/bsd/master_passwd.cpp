@@ -5,19 +5,21 @@
 
 namespace imgdeploy::tasks::bsd {
 
-std::string set_master_passwd_password(std::string_view text, std::string_view user, std::string_view hash) {
+std::string
+set_master_passwd_password(std::string_view text, std::string_view user, std::string_view hash) {
     std::string out;
     bool found = false;
     size_t pos = 0;
     while (pos < text.size()) {
         size_t nl = text.find('\n', pos);
-        std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        std::string_view line =
+            text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? text.size() : nl + 1;
         auto fields = split(line, ':');
         if (!found && !line.starts_with('#') && fields.size() >= 2 && fields[0] == user) {
             if (fields.size() != 10) {
-                throw Error("/etc/master.passwd: the line of user '" + std::string(user) + "' has " +
-                            std::to_string(fields.size()) + " fields, not 10");
+                throw Error("/etc/master.passwd: the line of user '" + std::string(user) +
+                            "' has " + std::to_string(fields.size()) + " fields, not 10");
             }
             fields[1] = std::string(hash);
             std::string rebuilt;
@@ -51,4 +53,4 @@ std::string pwd_mkdb_rc_local(std::string_view saved) {
     return s;
 }
 
-}  // namespace imgdeploy::tasks::bsd
+} // namespace imgdeploy::tasks::bsd

@@ -27,4 +27,4 @@ std::optional<std::string> computer_name_problem(std::string_view name) {
     return std::nullopt;
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

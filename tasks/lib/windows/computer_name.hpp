@@ -12,4 +12,4 @@ namespace imgdeploy::tasks::windows {
 /// control character, not all digits), nullopt when it can.
 std::optional<std::string> computer_name_problem(std::string_view name);
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

@@ -27,7 +27,7 @@ std::optional<std::string> key_of(std::string_view line) {
     return std::string(trim(t.substr(0, eq)));
 }
 
-}  // namespace
+} // namespace
 
 IniFile::IniFile(std::string_view text) {
     if (text.find("\r\n") == std::string_view::npos && text.find('\n') != std::string_view::npos) {
@@ -127,4 +127,4 @@ std::string IniFile::text() const {
     return out;
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

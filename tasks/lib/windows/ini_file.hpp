@@ -37,4 +37,4 @@ class IniFile {
     std::string m_eol = "\r\n";
 };
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

@@ -1,14 +1,15 @@
 #include "tasks/lib/windows/registry.hpp"
 
-#include "common/error.hpp"
-#include "common/strings.hpp"
-#include "common/temp_file.hpp"
-
 #include <cerrno>
 #include <cstring>
+
 #include <fcntl.h>
 #include <hivex.h>
 #include <unistd.h>
+
+#include "common/error.hpp"
+#include "common/strings.hpp"
+#include "common/temp_file.hpp"
 
 namespace imgdeploy::tasks::windows {
 
@@ -48,7 +49,7 @@ std::string read_all(int fd, const std::string& what) {
     }
 }
 
-}  // namespace
+} // namespace
 
 Hive::Hive(const RootDir& root, std::string path, bool writable)
     : m_root(root), m_path(std::move(path)), m_writable(writable) {
@@ -100,7 +101,8 @@ size_t Hive::make_node(std::string_view key_path) {
         if (child == 0) {
             child = hivex_node_add_child(m_hive, n, c.c_str());
             if (child == 0) {
-                throw Error(where(key_path) + ": cannot add key '" + c + "': " + std::strerror(errno));
+                throw Error(where(key_path) + ": cannot add key '" + c +
+                            "': " + std::strerror(errno));
             }
         }
         n = child;
@@ -142,7 +144,8 @@ std::optional<uint32_t> Hive::get_dword(std::string_view key_path, std::string_v
     return static_cast<uint32_t>(d);
 }
 
-std::optional<std::string> Hive::get_string(std::string_view key_path, std::string_view value) const {
+std::optional<std::string> Hive::get_string(std::string_view key_path,
+                                            std::string_view value) const {
     auto n = node(key_path);
     if (!n) {
         return std::nullopt;
@@ -162,7 +165,9 @@ std::optional<std::string> Hive::get_string(std::string_view key_path, std::stri
 
 void Hive::set_dword(std::string_view key_path, std::string_view value, uint32_t data) {
     size_t n = make_node(key_path);
-    char le[4] = {char(data & 0xff), char((data >> 8) & 0xff), char((data >> 16) & 0xff),
+    char le[4] = {char(data & 0xff),
+                  char((data >> 8) & 0xff),
+                  char((data >> 16) & 0xff),
                   char((data >> 24) & 0xff)};
     std::string name(value);
     hive_set_value set{};
@@ -181,7 +186,8 @@ void Hive::commit() {
     }
     TempFile tmp("/tmp", "imgdeploy-hive.");
     if (hivex_commit(m_hive, tmp.path().c_str(), 0) != 0) {
-        throw Error("registry hive " + RootDir::image_path(m_path) + ": commit failed: " + std::strerror(errno));
+        throw Error("registry hive " + RootDir::image_path(m_path) +
+                    ": commit failed: " + std::strerror(errno));
     }
     UniqueFd in(::open(tmp.path().c_str(), O_RDONLY | O_CLOEXEC));
     if (!in) {
@@ -194,14 +200,16 @@ void Hive::commit() {
 std::string Hive::current_control_set() const {
     auto current = get_dword("Select", "Current");
     if (!current || *current == 0 || *current > 999) {
-        throw Error(RootDir::image_path(m_path) + ": no valid Select\\Current value (is this the SYSTEM hive?)");
+        throw Error(RootDir::image_path(m_path) +
+                    ": no valid Select\\Current value (is this the SYSTEM hive?)");
     }
     char name[32];
     std::snprintf(name, sizeof name, "ControlSet%03u", *current);
     if (!node(name)) {
-        throw Error(RootDir::image_path(m_path) + ": Select\\Current names " + name + ", which does not exist");
+        throw Error(RootDir::image_path(m_path) + ": Select\\Current names " + name +
+                    ", which does not exist");
     }
     return name;
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

@@ -4,13 +4,13 @@
 // could redirect); a changed hive is committed to a temporary file in the
 // helper and then put in place with RootDir::replace_file (atomic rename).
 
-#include "tasks/lib/root_dir.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tasks/lib/root_dir.hpp"
 
 typedef struct hive_h hive_h;
 
@@ -61,4 +61,4 @@ class Hive {
     bool m_writable;
 };
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

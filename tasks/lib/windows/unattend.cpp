@@ -1,12 +1,13 @@
 #include "tasks/lib/windows/unattend.hpp"
 
-#include "common/error.hpp"
-#include "common/strings.hpp"
-
 #include <algorithm>
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+
+#include "common/error.hpp"
+#include "common/strings.hpp"
 
 namespace imgdeploy::tasks::windows {
 
@@ -15,9 +16,13 @@ namespace {
 constexpr const char* k_wcm_ns = "http://schemas.microsoft.com/WMIConfig/2002/State";
 constexpr const char* k_xsi_ns = "http://www.w3.org/2001/XMLSchema-instance";
 
-const xmlChar* x(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+const xmlChar* x(const char* s) {
+    return reinterpret_cast<const xmlChar*>(s);
+}
 
-std::string text_of(const xmlChar* s) { return s ? std::string(reinterpret_cast<const char*>(s)) : std::string(); }
+std::string text_of(const xmlChar* s) {
+    return s ? std::string(reinterpret_cast<const char*>(s)) : std::string();
+}
 
 bool is_element(const xmlNode* n, std::string_view name) {
     return n->type == XML_ELEMENT_NODE && text_of(n->name) == name;
@@ -77,11 +82,14 @@ std::string last_xml_error() {
     return "line " + std::to_string(e->line) + ": " + m;
 }
 
-}  // namespace
+} // namespace
 
 UnattendXml::UnattendXml(std::string_view text, std::string where) : m_where(std::move(where)) {
     xmlResetLastError();
-    m_doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "unattend.xml", nullptr,
+    m_doc = xmlReadMemory(text.data(),
+                          static_cast<int>(text.size()),
+                          "unattend.xml",
+                          nullptr,
                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (m_doc == nullptr) {
         throw Error(m_where + ": " + last_xml_error());
@@ -115,7 +123,8 @@ xmlNode* UnattendXml::settings_node(std::string_view pass, bool create) {
     return s;
 }
 
-std::vector<xmlNode*> UnattendXml::components(std::string_view pass, std::string_view component) const {
+std::vector<xmlNode*> UnattendXml::components(std::string_view pass,
+                                              std::string_view component) const {
     std::vector<xmlNode*> out;
     xmlNode* root = xmlDocGetRootElement(m_doc);
     for (xmlNode* s : children_named(root, "settings")) {
@@ -131,7 +140,8 @@ std::vector<xmlNode*> UnattendXml::components(std::string_view pass, std::string
     return out;
 }
 
-xmlNode* UnattendXml::new_component(xmlNode* settings, std::string_view component, std::string_view arch) {
+xmlNode*
+UnattendXml::new_component(xmlNode* settings, std::string_view component, std::string_view arch) {
     xmlNode* c = xmlNewChild(settings, settings->ns, x("component"), nullptr);
     xmlSetProp(c, x("name"), x(std::string(component).c_str()));
     xmlSetProp(c, x("processorArchitecture"), x(std::string(arch).c_str()));
@@ -147,8 +157,11 @@ xmlNode* UnattendXml::new_component(xmlNode* settings, std::string_view componen
     return c;
 }
 
-void UnattendXml::set_setting(std::string_view pass, std::string_view component, std::string_view path,
-                              std::string_view value, std::string_view arch) {
+void UnattendXml::set_setting(std::string_view pass,
+                              std::string_view component,
+                              std::string_view path,
+                              std::string_view value,
+                              std::string_view arch) {
     auto comps = components(pass, component);
     if (comps.empty()) {
         comps.push_back(new_component(settings_node(pass, true), component, arch));
@@ -162,7 +175,8 @@ void UnattendXml::set_setting(std::string_view pass, std::string_view component,
     }
 }
 
-std::vector<std::string> UnattendXml::settings(std::string_view pass, std::string_view component,
+std::vector<std::string> UnattendXml::settings(std::string_view pass,
+                                               std::string_view component,
                                                std::string_view path) const {
     std::vector<std::string> out;
     for (xmlNode* c : components(pass, component)) {
@@ -177,11 +191,13 @@ std::vector<std::string> UnattendXml::settings(std::string_view pass, std::strin
     return out;
 }
 
-bool UnattendXml::add_synchronous_command(std::string_view command, std::string_view description,
+bool UnattendXml::add_synchronous_command(std::string_view command,
+                                          std::string_view description,
                                           std::string_view arch) {
     auto comps = components("specialize", "Microsoft-Windows-Deployment");
     if (comps.empty()) {
-        comps.push_back(new_component(settings_node("specialize", true), "Microsoft-Windows-Deployment", arch));
+        comps.push_back(
+            new_component(settings_node("specialize", true), "Microsoft-Windows-Deployment", arch));
     }
     bool added = false;
     for (xmlNode* c : comps) {
@@ -250,9 +266,11 @@ std::string default_unattend_xml() {
     for (const char* pass : passes) {
         out += std::string("  <settings pass=\"") + pass + "\">\n";
         for (const char* arch : {"amd64", "x86"}) {
-            std::string head = std::string("    <component name=\"Microsoft-Windows-Shell-Setup\" processorArchitecture=\"") +
+            std::string head = std::string("    <component name=\"Microsoft-Windows-Shell-Setup\" "
+                                           "processorArchitecture=\"") +
                                arch +
-                               "\" publicKeyToken=\"31bf3856ad364e35\" language=\"neutral\" versionScope=\"nonSxS\" "
+                               "\" publicKeyToken=\"31bf3856ad364e35\" language=\"neutral\" "
+                               "versionScope=\"nonSxS\" "
                                "xmlns:wcm=\"http://schemas.microsoft.com/WMIConfig/2002/State\" "
                                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n";
             out += head;
@@ -268,9 +286,11 @@ std::string default_unattend_xml() {
             }
             out += "    </component>\n";
             if (std::string(pass) == "oobeSystem") {
-                out += std::string("    <component name=\"Microsoft-Windows-International-Core\" processorArchitecture=\"") +
+                out += std::string("    <component name=\"Microsoft-Windows-International-Core\" "
+                                   "processorArchitecture=\"") +
                        arch +
-                       "\" publicKeyToken=\"31bf3856ad364e35\" language=\"neutral\" versionScope=\"nonSxS\">\n"
+                       "\" publicKeyToken=\"31bf3856ad364e35\" language=\"neutral\" "
+                       "versionScope=\"nonSxS\">\n"
                        "      <InputLocale>en-US</InputLocale>\n"
                        "      <SystemLocale>en-US</SystemLocale>\n"
                        "      <UILanguage>en-US</UILanguage>\n"
@@ -284,4 +304,4 @@ std::string default_unattend_xml() {
     return out;
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

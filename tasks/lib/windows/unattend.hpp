@@ -28,16 +28,21 @@ class UnattendXml {
     /// `value` in every copy of the component; a missing pass or component
     /// is created for `arch` (amd64, x86, arm64). `path` is slash-separated
     /// ("UserData/ProductKey/Key").
-    void set_setting(std::string_view pass, std::string_view component, std::string_view path,
-                     std::string_view value, std::string_view arch);
+    void set_setting(std::string_view pass,
+                     std::string_view component,
+                     std::string_view path,
+                     std::string_view value,
+                     std::string_view arch);
     /// The values of that setting over the component's copies.
-    std::vector<std::string> settings(std::string_view pass, std::string_view component,
-                                      std::string_view path) const;
+    std::vector<std::string>
+    settings(std::string_view pass, std::string_view component, std::string_view path) const;
     /// Adds a RunSynchronousCommand (Microsoft-Windows-Deployment in the
     /// specialize pass) running `command` unless one with the same Path
     /// exists already; Order is one more than the largest there. Returns
     /// whether it was added.
-    bool add_synchronous_command(std::string_view command, std::string_view description, std::string_view arch);
+    bool add_synchronous_command(std::string_view command,
+                                 std::string_view description,
+                                 std::string_view arch);
     /// The names of the LocalAccount entries of the oobeSystem pass
     /// (UserAccounts/LocalAccounts/LocalAccount/Name).
     std::vector<std::string> local_accounts() const;
@@ -59,4 +64,4 @@ class UnattendXml {
 /// amd64 and x86.
 std::string default_unattend_xml();
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

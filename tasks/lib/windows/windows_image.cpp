@@ -1,13 +1,14 @@
 #include "tasks/lib/windows/windows_image.hpp"
 
+#include <cerrno>
+#include <ctime>
+
+#include <fcntl.h>
+#include <stdio.h>
+
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "tasks/lib/windows/registry.hpp"
-
-#include <cerrno>
-#include <ctime>
-#include <fcntl.h>
-#include <stdio.h>
 
 namespace imgdeploy::tasks::windows {
 
@@ -15,19 +16,22 @@ namespace {
 
 constexpr std::string_view k_block_end = "rem imgdeploy: end";
 
-}  // namespace
+} // namespace
 
 bool is_windows(const TaskContext& ctx) {
     std::string f = ctx.env.os_family();
     return f == "windows" || f == "windows-legacy";
 }
 
-bool is_windows_legacy(const TaskContext& ctx) { return ctx.env.os_family() == "windows-legacy"; }
+bool is_windows_legacy(const TaskContext& ctx) {
+    return ctx.env.os_family() == "windows-legacy";
+}
 
 std::string image_architecture(const RootDir& root) {
     Hive system(root, k_system_hive, false);
     std::string ccs = system.current_control_set();
-    auto arch = system.get_string(ccs + "\\Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE");
+    auto arch = system.get_string(ccs + "\\Control\\Session Manager\\Environment",
+                                  "PROCESSOR_ARCHITECTURE");
     if (!arch) {
         throw Error(std::string(k_system_hive) + ": no " + ccs +
                     "\\Control\\Session Manager\\Environment\\PROCESSOR_ARCHITECTURE");
@@ -45,7 +49,8 @@ std::string active_unattend_path(const RootDir& root) {
             return p;
         }
     }
-    throw Error("the image has no /unattend.xml (35InstallUnattend installs one; was it excluded?)");
+    throw Error(
+        "the image has no /unattend.xml (35InstallUnattend installs one; was it excluded?)");
 }
 
 std::string crlf(std::string_view text) {
@@ -64,21 +69,22 @@ void write_text(const RootDir& root, const std::string& path, std::string_view t
 }
 
 std::string setup_complete_script(std::string_view existing) {
-    std::string out = "@echo off\n"
-                      "rem imgdeploy: first-boot clean-up of the deployment (do not edit this block)\n"
-                      "echo XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX > " +
-                      std::string(k_password_script_win) +
-                      "\n"
-                      "del /Q /F " +
-                      std::string(k_password_script_win) +
-                      "\n"
-                      "del /Q /F " +
-                      std::string(k_extend_script_win) +
-                      "\n"
-                      "del /Q /F C:\\unattend.xml\n"
-                      "del /Q /F C:\\Windows\\Panther\\unattend.xml\n"
-                      "rmdir /S /Q C:\\Windows\\SnfScripts\n" +
-                      std::string(k_block_end) + "\n";
+    std::string out =
+        "@echo off\n"
+        "rem imgdeploy: first-boot clean-up of the deployment (do not edit this block)\n"
+        "echo XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX > " +
+        std::string(k_password_script_win) +
+        "\n"
+        "del /Q /F " +
+        std::string(k_password_script_win) +
+        "\n"
+        "del /Q /F " +
+        std::string(k_extend_script_win) +
+        "\n"
+        "del /Q /F C:\\unattend.xml\n"
+        "del /Q /F C:\\Windows\\Panther\\unattend.xml\n"
+        "rmdir /S /Q C:\\Windows\\SnfScripts\n" +
+        std::string(k_block_end) + "\n";
     if (!trim(existing).empty()) {
         out += "rem the image's own SetupComplete.cmd:\n" + std::string(existing);
         if (existing.back() != '\n') {
@@ -91,11 +97,13 @@ std::string setup_complete_script(std::string_view existing) {
 void add_setup_complete_lines(const RootDir& root, const std::vector<std::string>& lines) {
     auto text = root.read_file(k_setup_complete);
     if (!text) {
-        throw Error(std::string("the image has no ") + k_setup_complete + " (made by 35InstallUnattend)");
+        throw Error(std::string("the image has no ") + k_setup_complete +
+                    " (made by 35InstallUnattend)");
     }
     auto pos = text->find(k_block_end);
     if (pos == std::string::npos) {
-        throw Error(std::string(k_setup_complete) + " has no imgdeploy block (made by 35InstallUnattend)");
+        throw Error(std::string(k_setup_complete) +
+                    " has no imgdeploy block (made by 35InstallUnattend)");
     }
     std::string added;
     for (const auto& l : lines) {
@@ -112,12 +120,14 @@ std::string cmd_quote(std::string_view value, std::string_view what) {
     for (char c : value) {
         auto u = static_cast<unsigned char>(c);
         if (c == '"' || u < 0x20 || u == 0x7f) {
-            throw Error(std::string(what) + " holds a double quote or a control character, which cmd.exe cannot pass");
+            throw Error(std::string(what) +
+                        " holds a double quote or a control character, which cmd.exe cannot pass");
         }
         out += c == '%' ? "%%" : std::string(1, c);
     }
     if (!value.empty() && value.back() == '\\') {
-        throw Error(std::string(what) + " ends in a backslash, which cmd.exe cannot pass in quotes");
+        throw Error(std::string(what) +
+                    " ends in a backslash, which cmd.exe cannot pass in quotes");
     }
     return out + "\"";
 }
@@ -136,4 +146,4 @@ std::string backup_existing(const RootDir& root, const std::string& path) {
     return backup;
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

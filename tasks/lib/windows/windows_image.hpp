@@ -4,11 +4,11 @@
 // use, and the first-boot scripts (SetupComplete.cmd and
 // C:\Windows\SnfScripts\, SNF-IMAGE-REFERENCE §5.5/§5.9).
 
-#include "tasks/lib/root_dir.hpp"
-#include "tasks/lib/task_runner.hpp"
-
 #include <string>
 #include <string_view>
+
+#include "tasks/lib/root_dir.hpp"
+#include "tasks/lib/task_runner.hpp"
 
 namespace imgdeploy::tasks::windows {
 
@@ -18,9 +18,11 @@ inline constexpr const char* k_password_script = "/Windows/SnfScripts/ChangeAdmi
 inline constexpr const char* k_extend_script = "/Windows/SnfScripts/ExtendFilesystem";
 inline constexpr const char* k_sysprep_inf = "/sysprep/sysprep.inf";
 /// The same scripts as Windows names them.
-inline constexpr const char* k_password_script_win = "C:\\Windows\\SnfScripts\\ChangeAdminPassword.cmd";
+inline constexpr const char* k_password_script_win =
+    "C:\\Windows\\SnfScripts\\ChangeAdminPassword.cmd";
 inline constexpr const char* k_extend_script_win = "C:\\Windows\\SnfScripts\\ExtendFilesystem";
-inline constexpr const char* k_setup_complete_win = "C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd";
+inline constexpr const char* k_setup_complete_win =
+    "C:\\Windows\\Setup\\Scripts\\SetupComplete.cmd";
 
 /// OSFAMILY windows or windows-legacy.
 bool is_windows(const TaskContext& ctx);
@@ -57,4 +59,4 @@ std::string cmd_quote(std::string_view value, std::string_view what);
 /// inside the root; returns the new name, "" when there was nothing.
 std::string backup_existing(const RootDir& root, const std::string& path);
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

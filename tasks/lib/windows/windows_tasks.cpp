@@ -1,5 +1,12 @@
 #include "tasks/lib/windows/windows_tasks.hpp"
 
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/strings.hpp"
@@ -16,12 +23,6 @@
 #include "tasks/lib/windows/registry.hpp"
 #include "tasks/lib/windows/unattend.hpp"
 #include "tasks/lib/windows/windows_image.hpp"
-
-#include <cerrno>
-#include <chrono>
-#include <fcntl.h>
-#include <thread>
-#include <unistd.h>
 
 namespace imgdeploy::tasks::windows {
 
@@ -67,7 +68,8 @@ unsigned nt_major_version(const Hive& software) {
     }
     auto major = parse_u64(split(*v, '.').front());
     if (!major) {
-        throw Error(std::string(k_software_hive) + ": CurrentVersion '" + *v + "' is not a version");
+        throw Error(std::string(k_software_hive) + ": CurrentVersion '" + *v +
+                    "' is not a version");
     }
     return unsigned(*major);
 }
@@ -75,7 +77,8 @@ unsigned nt_major_version(const Hive& software) {
 /// The sysprep state: the SOFTWARE hive's Setup\State ImageState, else
 /// C:\Windows\Setup\State\State.ini.
 std::string image_state(const RootDir& root, const Hive& software) {
-    if (auto s = software.get_string("Microsoft\\Windows\\CurrentVersion\\Setup\\State", "ImageState")) {
+    if (auto s =
+            software.get_string("Microsoft\\Windows\\CurrentVersion\\Setup\\State", "ImageState")) {
         return *s;
     }
     if (auto ini = root.read_file("/Windows/Setup/State/State.ini")) {
@@ -96,7 +99,8 @@ void install_unattend_modern(const TaskContext& ctx, const RootDir& root) {
                         " (set OSFAMILY=windows-legacy for XP/2003)");
         }
         std::string state = image_state(root, software);
-        if (state != "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE" && state != "IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT") {
+        if (state != "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE" &&
+            state != "IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT") {
             throw Error("the image is not generalized by sysprep (ImageState '" + state +
                         "'; run sysprep /generalize /oobe /shutdown before taking the image)");
         }
@@ -115,7 +119,8 @@ void install_unattend_modern(const TaskContext& ctx, const RootDir& root) {
         path = "/unattend.xml";
         if (!ctx.env.unattend_file.empty()) {
             text = read_host_file(ctx.env.unattend_file);
-            ctx.report.info("installing the answer file from the host (os_answer_file) as C:\\unattend.xml");
+            ctx.report.info(
+                "installing the answer file from the host (os_answer_file) as C:\\unattend.xml");
         } else {
             text = default_unattend_xml();
             ctx.report.info("installing imgdeploy's default answer file as C:\\unattend.xml");
@@ -129,9 +134,11 @@ void install_unattend_modern(const TaskContext& ctx, const RootDir& root) {
                         RootDir::image_path(path));
     }
     UnattendXml xml(text, "answer file " + path);
-    xml.add_synchronous_command(std::string("cmd /q /c ") + k_password_script_win, "imgdeploy: set passwords", arch);
+    xml.add_synchronous_command(
+        std::string("cmd /q /c ") + k_password_script_win, "imgdeploy: set passwords", arch);
     xml.add_synchronous_command(std::string("diskpart.exe /s ") + k_extend_script_win,
-                                "imgdeploy: extend the file system", arch);
+                                "imgdeploy: extend the file system",
+                                arch);
     if (ctx.env.os_product_key && !ctx.env.os_product_key->empty()) {
         xml.set_setting("specialize", k_shell_setup, "ProductKey", *ctx.env.os_product_key, arch);
         ctx.report.info("product key set (os_product_key)");
@@ -143,7 +150,8 @@ void install_unattend_modern(const TaskContext& ctx, const RootDir& root) {
     root.make_dirs("/Windows/Setup/Scripts", {0755, 0, 0});
     std::string existing = root.read_file(k_setup_complete).value_or("");
     if (existing.find("rem imgdeploy: end") == std::string::npos) {
-        root.replace_file(k_setup_complete, setup_complete_script(existing),
+        root.replace_file(k_setup_complete,
+                          setup_complete_script(existing),
                           root.attributes_or(k_setup_complete, {0644, 0, 0}));
     }
     ctx.report.info("answer file " + path + " (" + arch + ") and first-boot scripts ready");
@@ -155,7 +163,8 @@ std::string legacy_install_files_path(const IniFile& inf) {
         p = p.substr(1, p.size() - 2);
     }
     if (!starts_with_icase(p, "C:\\sysprep\\")) {
-        throw Error("sysprep.inf [Unattended] InstallFilesPath '" + p + "' is not under C:\\sysprep\\");
+        throw Error("sysprep.inf [Unattended] InstallFilesPath '" + p +
+                    "' is not under C:\\sysprep\\");
     }
     std::string image = p.substr(2);
     for (char& c : image) {
@@ -169,12 +178,14 @@ void install_unattend_legacy(const TaskContext& ctx, const RootDir& root) {
         Hive system(root, k_system_hive, false);
         if (system.get_dword("Setup", "SystemSetupInProgress").value_or(0) != 1 ||
             system.get_dword("Setup", "MiniSetupInProgress").value_or(0) != 1) {
-            throw Error("the image is not prepared by sysprep -mini (SYSTEM Setup\\SystemSetupInProgress and "
+            throw Error("the image is not prepared by sysprep -mini (SYSTEM "
+                        "Setup\\SystemSetupInProgress and "
                         "MiniSetupInProgress must be 1)");
         }
         Hive software(root, k_software_hive, false);
         if (unsigned major = nt_major_version(software); major >= 6) {
-            throw Error("OSFAMILY is windows-legacy but the image is Windows NT " + std::to_string(major));
+            throw Error("OSFAMILY is windows-legacy but the image is Windows NT " +
+                        std::to_string(major));
         }
     }
     bool ignore = ctx.property_bool("IGNORE_UNATTEND");
@@ -186,8 +197,9 @@ void install_unattend_legacy(const TaskContext& ctx, const RootDir& root) {
         text = read_host_file(ctx.env.sysprep_inf_file);
         ctx.report.info("installing the host's sysprep.inf");
     } else {
-        text = "[Unattended]\nOemSkipEula=Yes\nInstallFilesPath=C:\\sysprep\\i386\n\n[GuiUnattended]\n"
-               "OEMSkipRegional=1\nOemSkipWelcome=1\n\n[UserData]\nComputerName=*\n";
+        text =
+            "[Unattended]\nOemSkipEula=Yes\nInstallFilesPath=C:\\sysprep\\i386\n\n[GuiUnattended]\n"
+            "OEMSkipRegional=1\nOemSkipWelcome=1\n\n[UserData]\nComputerName=*\n";
         ctx.report.info("installing imgdeploy's default sysprep.inf");
     }
     IniFile inf(text);
@@ -237,7 +249,7 @@ void wait_until_unused(const std::string& device) {
     throw Error(device + " is still in use 10 s after the unmount (ntfs-3g still running?)");
 }
 
-}  // namespace
+} // namespace
 
 void mount_ntfs_root(const TaskContext& ctx, const std::string& device) {
     const std::string& target = ctx.env.require_target();
@@ -252,7 +264,8 @@ void mount_ntfs_root(const TaskContext& ctx, const std::string& device) {
     std::string opts = driver == "lowntfs-3g" ? "ignore_case,windows_names,rw" : "windows_names,rw";
     WaitStatus st = run_tool({driver, device, target, "-o", opts + ",norecover"});
     if (!st.success()) {
-        ctx.report.warn("the NTFS on " + device + " was not cleanly unmounted (hibernated or fast startup?); "
+        ctx.report.warn("the NTFS on " + device +
+                        " was not cleanly unmounted (hibernated or fast startup?); "
                         "mounting it again with recovery");
         run_tool_checked({driver, device, target, "-o", opts}, "mounting the NTFS on " + device);
     }
@@ -260,7 +273,8 @@ void mount_ntfs_root(const TaskContext& ctx, const std::string& device) {
     stack.push(sys::realpath(target));
     RootDir root(target);
     if (!root.is_dir("/Windows/System32")) {
-        throw Error("the NTFS on " + device + " has no /Windows/System32: is ROOT_PARTITION right?");
+        throw Error("the NTFS on " + device +
+                    " has no /Windows/System32: is ROOT_PARTITION right?");
     }
     stack.release();
     ctx.report.info("mounted " + device + " (ntfs, " + driver + ") on " + target);
@@ -276,7 +290,8 @@ void install_unattend(const TaskContext& ctx) {
 }
 
 std::string extend_filesystem_script(unsigned diskpart_index) {
-    return "select disk 0\nselect partition " + std::to_string(diskpart_index) + "\nextend filesystem\nexit\n";
+    return "select disk 0\nselect partition " + std::to_string(diskpart_index) +
+           "\nextend filesystem\nexit\n";
 }
 
 void resize_filesystem_mounted_windows(const TaskContext& ctx) {
@@ -294,7 +309,8 @@ void resize_filesystem_mounted_windows(const TaskContext& ctx) {
     }
     RootDir root = open_mounted_target(ctx);
     if (!root.is_file(k_extend_script)) {
-        throw Error(std::string("the image has no ") + k_extend_script + " (made by 35InstallUnattend)");
+        throw Error(std::string("the image has no ") + k_extend_script +
+                    " (made by 35InstallUnattend)");
     }
     write_text(root, k_extend_script, extend_filesystem_script(index));
     ctx.report.info("diskpart extends partition " + std::to_string(index) + " at first boot");
@@ -303,7 +319,8 @@ void resize_filesystem_mounted_windows(const TaskContext& ctx) {
 void assign_hostname_windows(const TaskContext& ctx) {
     const std::string& name = ctx.env.hostname;
     if (auto problem = computer_name_problem(name)) {
-        throw Error("SNF_IMAGE_HOSTNAME '" + name + "' is not a valid Windows computer name: " + *problem);
+        throw Error("SNF_IMAGE_HOSTNAME '" + name +
+                    "' is not a valid Windows computer name: " + *problem);
     }
     RootDir root = open_mounted_target(ctx);
     if (is_windows_legacy(ctx)) {
@@ -353,10 +370,12 @@ void change_password_windows(const TaskContext& ctx) {
             found = found || iequals(k, user);
         }
         if (!found) {
-            throw Error("user '" + user + "' (from USERS) is neither in the SAM hive nor a LocalAccount of the "
+            throw Error("user '" + user +
+                        "' (from USERS) is neither in the SAM hive nor a LocalAccount of the "
                         "answer file");
         }
-        script += "net user " + cmd_quote(user, "USERS") + " " + pw + " /ACTIVE:YES /EXPIRES:NEVER /PASSWORDREQ:YES\n";
+        script += "net user " + cmd_quote(user, "USERS") + " " + pw +
+                  " /ACTIVE:YES /EXPIRES:NEVER /PASSWORDREQ:YES\n";
     }
     write_text(root, k_password_script, script);
     if (is_windows_legacy(ctx)) {
@@ -368,7 +387,8 @@ void change_password_windows(const TaskContext& ctx) {
             write_text(root, k_sysprep_inf, inf.text());
         }
     }
-    ctx.report.info("password set at first boot for " + std::to_string(windows_users(ctx).size()) + " user(s)");
+    ctx.report.info("password set at first boot for " + std::to_string(windows_users(ctx).size()) +
+                    " user(s)");
 }
 
 void disable_remote_desktop(const TaskContext& ctx) {
@@ -422,19 +442,22 @@ void resize_filesystem_after_umount(const TaskContext& ctx) {
     wait_until_unused(device);
     std::string info = run_capture({find_tool("ntfsinfo"), "-m", "-f", device});
     for (const auto& line : split(info, '\n')) {
-        if (line.find("Volume Flags") != std::string::npos && line.find("DIRTY") != std::string::npos) {
-            throw Error("the NTFS on " + device + " is dirty (not shut down cleanly): not resizing it; "
+        if (line.find("Volume Flags") != std::string::npos &&
+            line.find("DIRTY") != std::string::npos) {
+            throw Error("the NTFS on " + device +
+                        " is dirty (not shut down cleanly): not resizing it; "
                         "run chkdsk in Windows and take the image again");
         }
     }
     run_tool_checked({"ntfsresize", "-P", "-f", device}, "growing the NTFS on " + device);
     if (ctx.property_bool("OFFLINE_NTFSRESIZE_NOCHECK")) {
-        ctx.report.warn("OFFLINE_NTFSRESIZE_NOCHECK: clearing the dirty flag, Windows will not check the "
-                        "resized volume");
+        ctx.report.warn(
+            "OFFLINE_NTFSRESIZE_NOCHECK: clearing the dirty flag, Windows will not check the "
+            "resized volume");
         run_tool_checked({"ntfsfix", "-d", device}, "clearing the dirty flag of " + device);
     } else {
         ctx.report.info("Windows checks the resized volume (chkdsk) at its first boot");
     }
 }
 
-}  // namespace imgdeploy::tasks::windows
+} // namespace imgdeploy::tasks::windows

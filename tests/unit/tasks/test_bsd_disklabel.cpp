@@ -1,11 +1,11 @@
-#include "tasks/lib/bsd/disklabel.hpp"
-#include "tasks/lib/bsd/master_passwd.hpp"
-#include "tasks/lib/bsd/bsd_tasks.hpp"
-
-#include "common/error.hpp"
+#include <cstring>
 
 #include <catch2/catch.hpp>
-#include <cstring>
+
+#include "common/error.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
+#include "tasks/lib/bsd/disklabel.hpp"
+#include "tasks/lib/bsd/master_passwd.hpp"
 
 using namespace imgdeploy;
 using namespace imgdeploy::tasks::bsd;
@@ -23,7 +23,7 @@ void put32(std::string& b, size_t o, uint32_t v) {
 }
 uint32_t get32(const std::string& b, size_t o) {
     uint32_t v = 0;
-    std::memcpy(&v, b.data() + o, 4);  // little-endian host
+    std::memcpy(&v, b.data() + o, 4); // little-endian host
     return v;
 }
 uint16_t get16(const std::string& b, size_t o) {
@@ -76,27 +76,35 @@ std::string make_head(bool openbsd, uint64_t disk, const std::vector<Part>& part
     return h;
 }
 
-std::string label_of(const std::string& h) { return h.substr((k_start + 1) * 512, 512); }
+std::string label_of(const std::string& h) {
+    return h.substr((k_start + 1) * 512, 512);
+}
 
-}  // namespace
+} // namespace
 
-TEST_CASE("the disklabel checksum is the xor of the label's words without d_checksum", "[bsd][disklabel]") {
+TEST_CASE("the disklabel checksum is the xor of the label's words without d_checksum",
+          "[bsd][disklabel]") {
     std::string lab(512, '\0');
-    put16(lab, 138, 1);  // 148 + 16 bytes
+    put16(lab, 138, 1); // 148 + 16 bytes
     put16(lab, 0, 0x1234);
     put16(lab, 150, 0x0f0f);
-    put16(lab, 136, 0xffff);  // ignored
-    put16(lab, 200, 0xffff);  // past the partition table: ignored
+    put16(lab, 136, 0xffff); // ignored
+    put16(lab, 200, 0xffff); // past the partition table: ignored
     CHECK(disklabel_checksum(lab) == (0x1234 ^ 0x0f0f ^ 1));
 }
 
-TEST_CASE("OpenBSD: slice, c, bend and the last partition grow; checksum fixed; idempotent", "[bsd][disklabel]") {
+TEST_CASE("OpenBSD: slice, c, bend and the last partition grow; checksum fixed; idempotent",
+          "[bsd][disklabel]") {
     uint64_t disk = 100000, grown = 300000;
-    std::string h = make_head(true, disk,
-                              {{'a', 128, 20000, 7}, {'b', 20128, 4000, 1}, {'c', 0, disk, 0}, {'d', 24128, disk - 24128, 7}});
+    std::string h = make_head(true,
+                              disk,
+                              {{'a', 128, 20000, 7},
+                               {'b', 20128, 4000, 1},
+                               {'c', 0, disk, 0},
+                               {'d', 24128, disk - 24128, 7}});
     BsdGrowth g = grow_bsd_disk(h, grown);
     CHECK(g.changed);
-    BsdDisk d = parse_bsd_disk(h);  // checksum verified here
+    BsdDisk d = parse_bsd_disk(h); // checksum verified here
     CHECK(d.slice.size == grown - k_start);
     CHECK(d.secperunit == grown);
     CHECK(d.bend == grown);
@@ -110,7 +118,7 @@ TEST_CASE("OpenBSD: slice, c, bend and the last partition grow; checksum fixed; 
 }
 
 TEST_CASE("OpenBSD: 48-bit sizes use the high fields", "[bsd][disklabel]") {
-    uint64_t disk = 100000, grown = (uint64_t(1) << 32) + 4096;  // > 2 TiB
+    uint64_t disk = 100000, grown = (uint64_t(1) << 32) + 4096; // > 2 TiB
     std::string h = make_head(true, disk, {{'a', 128, disk - 128, 7}, {'c', 0, disk, 0}});
     grow_bsd_disk(h, grown);
     BsdDisk d = parse_bsd_disk(h);
@@ -120,13 +128,17 @@ TEST_CASE("OpenBSD: 48-bit sizes use the high fields", "[bsd][disklabel]") {
     CHECK(d.slice.size == 0xffffffffu);
     CHECK(d.partitions[0].offset + d.partitions[0].size == k_start + 0xffffffffu);
     std::string lab = label_of(h);
-    CHECK(get16(lab, 112) == 1);  // d_secperunith
+    CHECK(get16(lab, 112) == 1); // d_secperunith
 }
 
-TEST_CASE("NetBSD: c is the slice, d the disk; a swap partition at the end is not grown", "[bsd][disklabel]") {
+TEST_CASE("NetBSD: c is the slice, d the disk; a swap partition at the end is not grown",
+          "[bsd][disklabel]") {
     uint64_t disk = 100000, grown = 200000;
-    std::string h = make_head(false, disk,
-                              {{'a', 128, 50000, 7}, {'b', 50128, disk - 50128, 1}, {'c', k_start, disk - k_start, 0},
+    std::string h = make_head(false,
+                              disk,
+                              {{'a', 128, 50000, 7},
+                               {'b', 50128, disk - 50128, 1},
+                               {'c', k_start, disk - k_start, 0},
                                {'d', 0, disk, 0}});
     BsdGrowth g = grow_bsd_disk(h, grown);
     BsdDisk d = parse_bsd_disk(h);
@@ -134,7 +146,8 @@ TEST_CASE("NetBSD: c is the slice, d the disk; a swap partition at the end is no
     CHECK(d.partitions[2].size == grown - k_start);
     CHECK(d.partitions[3].size == grown);
     CHECK(d.partitions[1].size == disk - 50128);
-    CHECK(std::find(g.changes.begin(), g.changes.end(), "partition b is swap: not grown") != g.changes.end());
+    CHECK(std::find(g.changes.begin(), g.changes.end(), "partition b is swap: not grown") !=
+          g.changes.end());
     std::string lab = label_of(h);
     CHECK(get32(lab, 60) == grown);
 }
@@ -142,7 +155,7 @@ TEST_CASE("NetBSD: c is the slice, d the disk; a swap partition at the end is no
 TEST_CASE("bad disklabels are refused with the reason", "[bsd][disklabel]") {
     std::string h = make_head(true, 100000, {{'a', 128, 1000, 7}});
     std::string corrupt = h;
-    corrupt[(k_start + 1) * 512 + 148] ^= 1;  // a partition byte, checksum not updated
+    corrupt[(k_start + 1) * 512 + 148] ^= 1; // a partition byte, checksum not updated
     CHECK_THROWS_WITH(parse_bsd_disk(corrupt), Contains("checksum"));
     std::string nomagic = h;
     nomagic[(k_start + 1) * 512] = 0;
@@ -164,15 +177,30 @@ TEST_CASE("master.passwd: only the password field of the user changes", "[bsd][p
     std::string out = set_master_passwd_password(text, "alice", "$2b$10$new");
     CHECK(out == "# comment\nroot:$2b$08$old:0:0:daemon:0:0:Charlie &:/root:/bin/ksh\n"
                  "alice:$2b$10$new:1000:1000::0:0:Alice:/home/alice:/bin/sh\n");
-    CHECK_THROWS_WITH(set_master_passwd_password(text, "bob", "h"), Contains("user 'bob' (from USERS) not in"));
+    CHECK_THROWS_WITH(set_master_passwd_password(text, "bob", "h"),
+                      Contains("user 'bob' (from USERS) not in"));
     CHECK_THROWS_WITH(set_master_passwd_password("bob:x:1:1:/home:/bin/sh\n", "bob", "secret-hash"),
                       Contains("has 6 fields, not 10"));
 }
 
 TEST_CASE("rc.local wrapper and rc.conf hostname", "[bsd][passwd][hostname]") {
-    CHECK_THAT(pwd_mkdb_rc_local(""), Contains("pwd_mkdb -p /etc/master.passwd\nrm -f /etc/rc.local\n"));
+    CHECK_THAT(pwd_mkdb_rc_local(""),
+               Contains("pwd_mkdb -p /etc/master.passwd\nrm -f /etc/rc.local\n"));
     CHECK_THAT(pwd_mkdb_rc_local("/etc/rc.local.imgdeploy"),
                Contains("mv -f /etc/rc.local.imgdeploy /etc/rc.local\n. /etc/rc.local\n"));
-    CHECK(set_rc_conf_hostname("a=1\nhostname=\"old\"\n", "new.example") == "a=1\nhostname=\"new.example\"\n");
+    CHECK(set_rc_conf_hostname("a=1\nhostname=\"old\"\n", "new.example") ==
+          "a=1\nhostname=\"new.example\"\n");
     CHECK(set_rc_conf_hostname("a=1", "n") == "a=1\nhostname=\"n\"\n");
+}
+
+TEST_CASE("the last partition grows even when it ended before the slice's end",
+          "[bsd][disklabel]") {
+    uint64_t disk = 100000, grown = 150000;
+    std::string h =
+        make_head(true, disk, {{'a', 128, 30000, 7}, {'c', 0, disk, 0}, {'e', 40000, 20000, 7}});
+    grow_bsd_disk(h, grown);
+    BsdDisk d = parse_bsd_disk(h);
+    CHECK(d.partitions[4].offset == 40000);
+    CHECK(d.partitions[4].size == grown - 40000);
+    CHECK(d.partitions[0].size == 30000);
 }

@@ -1,27 +1,28 @@
-#include "tasks/lib/windows/computer_name.hpp"
-#include "tasks/lib/windows/ini_file.hpp"
-#include "tasks/lib/task_env.hpp"
-#include "tasks/lib/windows/windows_image.hpp"
+#include <catch2/catch.hpp>
 
 #include "common/error.hpp"
-
-#include <catch2/catch.hpp>
+#include "tasks/lib/task_env.hpp"
+#include "tasks/lib/windows/computer_name.hpp"
+#include "tasks/lib/windows/ini_file.hpp"
+#include "tasks/lib/windows/windows_image.hpp"
 
 using namespace imgdeploy;
 using namespace imgdeploy::tasks::windows;
 using Catch::Matchers::Contains;
 
 TEST_CASE("IniFile sets keys case-insensitively and keeps everything else", "[windows][ini]") {
-    IniFile inf("; sysprep\r\n[Unattended]\r\nOemSkipEula=Yes\r\n\r\n[userdata]\r\n  computername = old  \r\n"
+    IniFile inf("; sysprep\r\n[Unattended]\r\nOemSkipEula=Yes\r\n\r\n[userdata]\r\n  computername "
+                "= old  \r\n"
                 "FullName=\"A B\"\r\n\r\n[GuiUnattended]\r\nAdminPassword=*\r\n");
     inf.set("UserData", "ComputerName", "web1");
     inf.set("UserData", "ProductKey", "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE");
     inf.set("Identification", "JoinWorkgroup", "WORKGROUP");
     CHECK(inf.get("USERDATA", "computername") == "web1");
     CHECK(inf.get("GuiUnattended", "AdminPassword") == "*");
-    CHECK(inf.text() == "; sysprep\r\n[Unattended]\r\nOemSkipEula=Yes\r\n\r\n[userdata]\r\nComputerName=web1\r\n"
-                        "FullName=\"A B\"\r\nProductKey=AAAAA-BBBBB-CCCCC-DDDDD-EEEEE\r\n\r\n[GuiUnattended]\r\n"
-                        "AdminPassword=*\r\n\r\n[Identification]\r\nJoinWorkgroup=WORKGROUP\r\n");
+    CHECK(inf.text() ==
+          "; sysprep\r\n[Unattended]\r\nOemSkipEula=Yes\r\n\r\n[userdata]\r\nComputerName=web1\r\n"
+          "FullName=\"A B\"\r\nProductKey=AAAAA-BBBBB-CCCCC-DDDDD-EEEEE\r\n\r\n[GuiUnattended]\r\n"
+          "AdminPassword=*\r\n\r\n[Identification]\r\nJoinWorkgroup=WORKGROUP\r\n");
 }
 
 TEST_CASE("IniFile append_line adds a command once, tolerating junk lines", "[windows][ini]") {
@@ -47,7 +48,8 @@ TEST_CASE("computer names follow the NetBIOS rules", "[windows][hostname]") {
 
 TEST_CASE("cmd_quote doubles percent signs and refuses what cmd cannot pass", "[windows][cmd]") {
     CHECK(cmd_quote("p%a ss^&|<>", "PW") == "\"p%%a ss^&|<>\"");
-    CHECK_THROWS_WITH(cmd_quote("a\"b", "SNF_IMAGE_PASSWD"), Contains("SNF_IMAGE_PASSWD holds a double quote"));
+    CHECK_THROWS_WITH(cmd_quote("a\"b", "SNF_IMAGE_PASSWD"),
+                      Contains("SNF_IMAGE_PASSWD holds a double quote"));
     CHECK_THROWS_WITH(cmd_quote("a\nb", "PW"), Contains("control character"));
     CHECK_THROWS_WITH(cmd_quote("a\\", "PW"), Contains("backslash"));
     // The value itself never appears in the message.
@@ -58,7 +60,8 @@ TEST_CASE("cmd_quote doubles percent signs and refuses what cmd cannot pass", "[
     }
 }
 
-TEST_CASE("SetupComplete.cmd: our block first, then the image's own script, CRLF", "[windows][cmd]") {
+TEST_CASE("SetupComplete.cmd: our block first, then the image's own script, CRLF",
+          "[windows][cmd]") {
     std::string s = setup_complete_script("echo image\n");
     CHECK_THAT(s, Contains("del /Q /F C:\\Windows\\SnfScripts\\ChangeAdminPassword.cmd\r\n"));
     CHECK_THAT(s, Contains("rem imgdeploy: end\r\n"));
@@ -67,7 +70,8 @@ TEST_CASE("SetupComplete.cmd: our block first, then the image's own script, CRLF
     CHECK(crlf("a\r\nb\nc") == "a\r\nb\r\nc");
 }
 
-TEST_CASE("the task environment carries the product key and the floppy's answer files", "[windows][task_env]") {
+TEST_CASE("the task environment carries the product key and the floppy's answer files",
+          "[windows][task_env]") {
     using imgdeploy::tasks::parse_task_env;
     auto env = parse_task_env({"SNF_IMAGE_OS_PRODUCT_KEY=AAAAA-BBBBB-CCCCC-DDDDD-EEEEE",
                                "SNF_IMAGE_UNATTEND=/run/imgdeploy/floppy/unattend.xml",

@@ -1,8 +1,7 @@
-#include "tasks/lib/windows/unattend.hpp"
+#include <catch2/catch.hpp>
 
 #include "common/error.hpp"
-
-#include <catch2/catch.hpp>
+#include "tasks/lib/windows/unattend.hpp"
 
 using namespace imgdeploy;
 using namespace imgdeploy::tasks::windows;
@@ -39,7 +38,7 @@ const char* const k_image_unattend = R"(<?xml version="1.0" encoding="utf-8"?>
 </unattend>
 )";
 
-}  // namespace
+} // namespace
 
 TEST_CASE("set_setting changes every architecture's copy of the component", "[windows][unattend]") {
     UnattendXml xml(k_image_unattend, "test");
@@ -48,13 +47,18 @@ TEST_CASE("set_setting changes every architecture's copy of the component", "[wi
           std::vector<std::string>{"web1", "web1"});
     // The result parses again, with the namespace kept on new elements.
     UnattendXml again(xml.serialize(), "again");
-    CHECK(again.settings("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName").size() == 2);
+    CHECK(again.settings("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName").size() ==
+          2);
     CHECK_THAT(xml.serialize(), Contains("xmlns=\"urn:schemas-microsoft-com:unattend\""));
 }
 
-TEST_CASE("set_setting creates a missing pass and component for the image's architecture", "[windows][unattend]") {
+TEST_CASE("set_setting creates a missing pass and component for the image's architecture",
+          "[windows][unattend]") {
     UnattendXml xml(R"(<unattend xmlns="urn:schemas-microsoft-com:unattend"/>)", "test");
-    xml.set_setting("specialize", "Microsoft-Windows-Shell-Setup", "ProductKey", "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE",
+    xml.set_setting("specialize",
+                    "Microsoft-Windows-Shell-Setup",
+                    "ProductKey",
+                    "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE",
                     "arm64");
     std::string out = xml.serialize();
     CHECK_THAT(out, Contains("<settings pass=\"specialize\">"));
@@ -64,9 +68,11 @@ TEST_CASE("set_setting creates a missing pass and component for the image's arch
 
 TEST_CASE("values are escaped, not parsed as XML", "[windows][unattend]") {
     UnattendXml xml(k_image_unattend, "test");
-    xml.set_setting("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName", "a<b>&c", "amd64");
+    xml.set_setting(
+        "specialize", "Microsoft-Windows-Shell-Setup", "ComputerName", "a<b>&c", "amd64");
     CHECK_THAT(xml.serialize(), Contains("a&lt;b&gt;&amp;c"));
-    CHECK(xml.settings("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName").front() == "a<b>&c");
+    CHECK(xml.settings("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName").front() ==
+          "a<b>&c");
 }
 
 TEST_CASE("add_synchronous_command appends after the largest Order, once", "[windows][unattend]") {
@@ -88,10 +94,12 @@ TEST_CASE("local_accounts lists the oobeSystem LocalAccount names", "[windows][u
 TEST_CASE("a broken or foreign answer file is one clear error", "[windows][unattend]") {
     CHECK_THROWS_WITH(UnattendXml("<unattend><settings>", "answer file /unattend.xml"),
                       Contains("answer file /unattend.xml: line"));
-    CHECK_THROWS_WITH(UnattendXml("<html/>", "answer file /x.xml"), Contains("root element is not <unattend>"));
+    CHECK_THROWS_WITH(UnattendXml("<html/>", "answer file /x.xml"),
+                      Contains("root element is not <unattend>"));
 }
 
-TEST_CASE("the default answer file is well-formed and asks for a computer name", "[windows][unattend]") {
+TEST_CASE("the default answer file is well-formed and asks for a computer name",
+          "[windows][unattend]") {
     UnattendXml xml(default_unattend_xml(), "default");
     CHECK(xml.settings("specialize", "Microsoft-Windows-Shell-Setup", "ComputerName") ==
           std::vector<std::string>{"*", "*"});

@@ -1,12 +1,10 @@
-#include "host/ops/answer_file.hpp"
+#include <catch2/catch.hpp>
+#include <fcntl.h>
 
 #include "common/error.hpp"
 #include "common/syscalls.hpp"
 #include "common/temp_file.hpp"
-
-#include <catch2/catch.hpp>
-
-#include <fcntl.h>
+#include "host/ops/answer_file.hpp"
 
 using namespace imgdeploy;
 using Catch::Matchers::Contains;
@@ -20,13 +18,14 @@ std::string write_temp(const TempDir& dir, const std::string& name, const std::s
     return path;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("no os_answer_file: no floppy files", "[answer_file]") {
     CHECK(answer_file_floppy_files(Config{}, OsParameters{}).empty());
 }
 
-TEST_CASE("a file:// answer file goes on the floppy as unattend.xml and sysprep.inf", "[answer_file]") {
+TEST_CASE("a file:// answer file goes on the floppy as unattend.xml and sysprep.inf",
+          "[answer_file]") {
     TempDir dir("/tmp", "imgdeploy-unit-");
     std::string path = write_temp(dir, "a.xml", "<unattend/>");
     OsParameters params;
@@ -39,7 +38,8 @@ TEST_CASE("a file:// answer file goes on the floppy as unattend.xml and sysprep.
     CHECK(files[1].content == "<unattend/>");
 }
 
-TEST_CASE("a missing, empty or huge answer file is one error naming the parameter", "[answer_file]") {
+TEST_CASE("a missing, empty or huge answer file is one error naming the parameter",
+          "[answer_file]") {
     TempDir dir("/tmp", "imgdeploy-unit-");
     OsParameters params;
     params.set("os_answer_file", "file://" + dir.path() + "/missing.xml");
@@ -47,7 +47,9 @@ TEST_CASE("a missing, empty or huge answer file is one error naming the paramete
                       Contains("os_answer_file file://" + dir.path() + "/missing.xml: ") &&
                           Contains("No such file"));
     params.set("os_answer_file", "file://" + write_temp(dir, "empty.xml", ""));
-    CHECK_THROWS_WITH(answer_file_floppy_files(Config{}, params), Contains("the answer file is empty"));
-    params.set("os_answer_file", "file://" + write_temp(dir, "big.xml", std::string(300 << 10, 'x')));
+    CHECK_THROWS_WITH(answer_file_floppy_files(Config{}, params),
+                      Contains("the answer file is empty"));
+    params.set("os_answer_file",
+               "file://" + write_temp(dir, "big.xml", std::string(300 << 10, 'x')));
     CHECK_THROWS_WITH(answer_file_floppy_files(Config{}, params), Contains("larger than"));
 }
