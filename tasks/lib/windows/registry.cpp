@@ -82,7 +82,10 @@ std::optional<size_t> Hive::node(std::string_view key_path) const {
         n = hivex_node_get_child(m_hive, n, c.c_str());
         if (n == 0) {
             if (errno != 0) {
-                throw Error(where(key_path) + ": " + std::strerror(errno));
+                // hivex compares names through iconv; without the gconv
+                // modules (LATIN1, UTF-16LE) every lookup fails this way.
+                throw Error(where(key_path) + ": " + std::strerror(errno) +
+                            (errno == EBADF ? " (no iconv for LATIN1/UTF-16LE: gconv modules missing?)" : ""));
             }
             return std::nullopt;
         }
