@@ -14,7 +14,7 @@ jobs=$(nproc)
 packages=(
     build-essential cmake ninja-build pkg-config
     libcurl4-openssl-dev zlib1g-dev liblzma-dev libzstd-dev libbz2-dev libssl-dev
-    libcrypt-dev libblkid-dev libfdisk-dev nlohmann-json3-dev libyaml-cpp-dev
+    libcrypt-dev libblkid-dev libfdisk-dev libhivex-dev libhivex-bin libxml2-dev libxml2-utils nlohmann-json3-dev libyaml-cpp-dev
     libspdlog-dev libboost-program-options-dev catch2
     mtools syslinux-common fdisk util-linux e2fsprogs python3
     python3-pyftpdlib python3-openssl python3-yaml openssl udev iproute2 netplan.io

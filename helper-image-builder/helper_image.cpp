@@ -45,6 +45,7 @@ constexpr ProgramSpec k_programs[] = {
     {"blkid", "util-linux", true},     {"sfdisk", "fdisk", true},        {"partx", "util-linux", true},
     {"mount", "mount", true},          {"umount", "mount", true},        {"ssh-keygen", "openssh-client", true},
     {"ntfsresize", "ntfs-3g", false},  {"ntfsfix", "ntfs-3g", false},    {"ntfs-3g", "ntfs-3g", false},
+    {"lowntfs-3g", "ntfs-3g", false},  {"ntfsinfo", "ntfs-3g", false},
 };
 
 /// Where programs are looked for on the host, in this order.
@@ -275,6 +276,18 @@ void Assembler::add_programs() {
     }
     if (!missing.empty()) {
         throw Error("programs the helper needs are missing on this host: " + join(missing, ", "));
+    }
+    // libhivex (the Windows tasks) converts registry key names with
+    // iconv: LATIN1 and UTF-16LE, which are gconv modules, not built in.
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv", "/usr/lib/gconv"}) {
+        if (sys::stat_if_exists(std::string(dir) + "/gconv-modules")) {
+            for (const char* f : {"gconv-modules", "ISO8859-1.so", "UTF-16.so"}) {
+                if (sys::stat_if_exists(std::string(dir) + "/" + f)) {
+                    add_host_object(std::string(dir) + "/" + f);
+                }
+            }
+            break;
+        }
     }
 }
 

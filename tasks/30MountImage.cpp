@@ -5,6 +5,6 @@ int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
     return run_task(argc, argv, envp,
                     {.attributes = mounted_excludable,
-                     .os = OsSupport::linux_only,
+                     .os = OsSupport::known,
                      .body = mount_image});
 }

@@ -5,6 +5,6 @@ int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
     return run_task(argc, argv, envp,
                     {.attributes = excludable | mounted_excludable | fs_resize_excludable | cloudinit_excludable | overwritable,
-                     .os = OsSupport::linux_only,
+                     .os = OsSupport::linux_windows,
                      .body = resize_filesystem_mounted});
 }

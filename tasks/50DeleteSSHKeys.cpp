@@ -5,6 +5,6 @@ int main(int argc, char** argv, char** envp) {
     using namespace imgdeploy::tasks;
     return run_task(argc, argv, envp,
                     {.attributes = excludable | mounted_excludable | overwritable,
-                     .os = OsSupport::linux_only,
+                     .os = OsSupport::linux_bsd,
                      .body = delete_ssh_keys});
 }

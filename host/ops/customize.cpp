@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
+#include "host/ops/answer_file.hpp"
 #include "host/vm/accel.hpp"
 #include "host/vm/floppy.hpp"
 #include "host/vm/ssh_host_keys.hpp"
@@ -165,6 +166,10 @@ void customize_image(const DeploymentRequest& request, const OsParameters& param
     floppy_spec.tmp_dir = config.tmp_dir;
     floppy_spec.extra = make_ssh_host_keys(config.tmp_dir, request.instance_name);
     floppy_spec.extra.push_back(make_random_seed());
+    for (auto& f : answer_file_floppy_files(config, params)) {
+        helper_params.properties["IGNORE_UNATTEND"] = "yes";  // os_answer_file wins (§2.2)
+        floppy_spec.extra.push_back(std::move(f));
+    }
     for (const auto& f : floppy_spec.extra) {
         helper_params.files.push_back(f.name);
     }

@@ -6,6 +6,8 @@
 #include "common/strings.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
 #include "tasks/lib/cloud_init.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/hostname.hpp"
 #include "tasks/lib/target.hpp"
 
@@ -78,6 +80,8 @@ bool write_hostname_files(const TaskContext& ctx, const RootDir& root, Distro di
 }  // namespace
 
 void assign_hostname(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::assign_hostname_windows(ctx);
+    if (bsd::is_bsd(ctx)) return bsd::assign_hostname_bsd(ctx);
     if (cloud_init_mode(ctx)) return assign_hostname_cloud_init(ctx);
     const std::string& name = ctx.env.hostname;
     if (auto problem = hostname_problem(name)) {

@@ -7,6 +7,8 @@
 #include "tasks/lib/authorized_keys.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
 #include "tasks/lib/cloud_init.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/password_hash.hpp"
 #include "tasks/lib/shadow.hpp"
 #include "tasks/lib/sshd_config.hpp"
@@ -79,6 +81,8 @@ void install_keys(const TaskContext& ctx, const RootDir& root, const std::vector
 }  // namespace
 
 void change_password(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::change_password_windows(ctx);
+    if (bsd::is_bsd(ctx)) return bsd::change_password_bsd(ctx);
     if (cloud_init_mode(ctx)) return change_password_cloud_init(ctx);
     bool password = given(ctx.env.passwd) || given(ctx.env.passwd_hash);
     bool keys = ctx.env.auth_keys && !key_lines(*ctx.env.auth_keys).empty();

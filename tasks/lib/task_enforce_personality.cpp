@@ -7,6 +7,7 @@
 #include "tasks/lib/accounts.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
 #include "tasks/lib/cloud_init.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/personality.hpp"
 #include "tasks/lib/target.hpp"
 
@@ -40,6 +41,7 @@ void inject(const RootDir& root, const PersonalityFile& f, const FileAttributes&
 }  // namespace
 
 void enforce_personality(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::enforce_personality_windows(ctx);
     if (cloud_init_mode(ctx)) return enforce_personality_cloud_init(ctx);
     if (!ctx.env.personality || trim(*ctx.env.personality).empty()) {
         ctx.report.info("no personality given: nothing to inject");

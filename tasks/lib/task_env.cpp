@@ -77,6 +77,9 @@ TaskEnv parse_task_env(const std::vector<std::string>& environment, std::string_
     env.cloud_userdata = get("SNF_IMAGE_CLOUD_USERDATA");
     env.cloud_init_debug = get("SNF_IMAGE_CLOUD_INIT_DEBUG");
     env.environment = environment;
+    env.os_product_key = get("SNF_IMAGE_OS_PRODUCT_KEY");
+    env.unattend_file = get("SNF_IMAGE_UNATTEND").value_or("");
+    env.sysprep_inf_file = get("SNF_IMAGE_SYSPREPINF").value_or("");
     auto fd = parse_u64(get("IMGDEPLOY_MONITOR_FD").value_or(""));
     env.monitor_fd = fd && *fd < 65536 ? static_cast<int>(*fd) : -1;
     return env;

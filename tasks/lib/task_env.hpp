@@ -42,6 +42,10 @@ struct TaskEnv {
     /// Every NAME=value the task was started with (for the scripts it runs:
     /// CUSTOM_TASK, in-image overrides).
     std::vector<std::string> environment;
+    std::optional<std::string> os_product_key;  // SNF_IMAGE_OS_PRODUCT_KEY
+    /// Windows answer files on the floppy (SNF_IMAGE_UNATTEND, _SYSPREPINF): host paths.
+    std::string unattend_file;
+    std::string sysprep_inf_file;
     /// IMGDEPLOY_MONITOR_FD, -1 when unset.
     int monitor_fd = -1;
 

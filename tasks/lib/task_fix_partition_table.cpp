@@ -2,6 +2,7 @@
 // make the kernel see the result.
 
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
 #include "tasks/lib/kernel_partitions.hpp"
 #include "tasks/lib/partition_table.hpp"
 #include "tasks/lib/swap.hpp"
@@ -27,10 +28,7 @@ std::optional<SwapPartitionRequest> swap_partition_request(const TaskContext& ct
 
 void fix_partition_table(const TaskContext& ctx) {
     std::string family = ctx.env.os_family();
-    if (family == "openbsd" || family == "netbsd") {
-        ctx.report.warn("skipped: BSD disklabels are not handled yet (OSFAMILY " + family + ")");
-        return;
-    }
+    if (bsd::has_disklabel(ctx)) return bsd::grow_disklabel(ctx);
     // FreeBSD images must be GPT (snf-image's rule): its MBR slices hold a
     // disklabel that growing the slice alone would not fix.
     LabelPolicy policy = family == "freebsd" ? LabelPolicy::gpt_only : LabelPolicy::msdos_or_gpt;

@@ -5,6 +5,7 @@
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
 #include "tasks/lib/filesystem_probe.hpp"
 #include "tasks/lib/fstab.hpp"
 #include "tasks/lib/kernel_partitions.hpp"
@@ -12,6 +13,7 @@
 #include "tasks/lib/partition_name.hpp"
 #include "tasks/lib/root_dir.hpp"
 #include "tasks/lib/target.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 
 #include <fcntl.h>
 
@@ -121,6 +123,8 @@ void mount_image(const TaskContext& ctx) {
         throw Error("no file system found on the root partition " + device + " (ROOT_PARTITION " +
                     std::to_string(ctx.env.require_root_partition()) + ")");
     }
+    if (fs->type == "ntfs") return windows::mount_ntfs_root(ctx, device);
+    if (fs->type == "ufs") return bsd::mount_ufs_root(ctx, device);
     MountStack stack;
     UniqueFd target_fd = sys::open(target, O_PATH | O_DIRECTORY);
     mount_device(device, target_fd.get(), fs->type, "", target);

@@ -5,6 +5,7 @@
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/windows/windows_tasks.hpp"
 #include "tasks/lib/filesystem_probe.hpp"
 #include "tasks/lib/mounts.hpp"
 #include "tasks/lib/partition_name.hpp"
@@ -57,6 +58,7 @@ std::string btrfs_devid(const std::string& mount_point, const std::string& devic
 }  // namespace
 
 void resize_filesystem_mounted(const TaskContext& ctx) {
+    if (windows::is_windows(ctx)) return windows::resize_filesystem_mounted_windows(ctx);
     std::string device = partition_device(ctx.env.require_disk(), ctx.env.require_resize_part());
     auto mount = find_mount(ctx.env.require_target(), device);
     if (!mount) {

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "tasks/lib/builtin_tasks.hpp"
+#include "tasks/lib/bsd/bsd_tasks.hpp"
 #include "tasks/lib/filesystem_probe.hpp"
 #include "tasks/lib/partition_name.hpp"
 #include "tasks/lib/tools.hpp"
@@ -36,6 +37,7 @@ void resize_filesystem_unmounted(const TaskContext& ctx) {
         ctx.report.warn("no file system found on " + device + ": nothing to grow");
         return;
     }
+    if (fs->type == "ufs") return bsd::resize_ufs_unmounted(ctx);
     if (!is_ext_filesystem(fs->type)) {
         ctx.report.info(device + " holds " + fs->type + ": not grown here");
         return;

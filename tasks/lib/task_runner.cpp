@@ -22,12 +22,18 @@ bool os_supported(const TaskContext& ctx, OsSupport os) {
         return true;
     }
     std::string family = ctx.env.os_family();
-    if (family == "linux" ||
-        (os == OsSupport::linux_bsd && (family == "freebsd" || family == "openbsd" || family == "netbsd"))) {
-        return true;
+    bool is_linux = family == "linux";
+    bool is_bsd = family == "freebsd" || family == "openbsd" || family == "netbsd";
+    bool is_windows = family == "windows" || family == "windows-legacy";
+    bool ok = os == OsSupport::linux_only      ? is_linux
+              : os == OsSupport::linux_bsd     ? is_linux || is_bsd
+              : os == OsSupport::linux_windows ? is_linux || is_windows
+              : os == OsSupport::windows_only  ? is_windows
+                                               : is_linux || is_bsd || is_windows;
+    if (!ok) {
+        ctx.report.warn("skipped: OSFAMILY '" + family + "' is not handled by this task");
     }
-    ctx.report.warn("skipped: OSFAMILY '" + family + "' is not handled by this task yet");
-    return false;
+    return ok;
 }
 
 /// An in-image override found for this task: its image path and an O_PATH

@@ -40,9 +40,12 @@ inline constexpr int k_override_run_original = 101;
 
 /// Which OSFAMILY values a task handles; for the others it warns and exits 0.
 enum class OsSupport {
-    any,         // every family (the body decides)
-    linux_only,  // "linux"
-    linux_bsd,   // "linux", "freebsd", "openbsd", "netbsd"
+    any,            // every family (the body decides)
+    linux_only,     // "linux"
+    linux_bsd,      // linux, freebsd, openbsd, netbsd
+    linux_windows,  // linux, windows, windows-legacy
+    windows_only,   // windows, windows-legacy
+    known,          // every family of SNF-IMAGE-REFERENCE §5.7 (the body dispatches)
 };
 
 /// What a running task gets.
