@@ -6,18 +6,44 @@
 #   gpt-xfs     GPT, one xfs root partition
 #   gpt-btrfs   GPT, one btrfs root partition
 #   mbr-logical MBR, /boot ext4 primary + extended with an ext4 root logical
+#   mbr-ext4-boot  bootable: mbr-ext4 with a kernel and GRUB (BIOS) on it
+#   gpt-xfs-boot   bootable: GPT, a BIOS boot partition (1) first, then the
+#                  xfs root (2), with a kernel and GRUB
 # The fstab names file systems by UUID. The root filesystem tarball is
-# cached beside OUT (debian-bookworm-rootfs.tar) and reused.
+# cached beside OUT (debian-bookworm-rootfs.tar) and reused; the bootable
+# layouts use a second one (debian-bookworm-boot-rootfs.tar) that also has
+# the kernel, systemd as init (a getty on the serial console) and udev.
+# GRUB is installed from the host (grub-pc-bin), its grub.cfg boots with the
+# console on ttyS0.
 set -euo pipefail
 layout=$1 out=$2 size_mib=${3:-1024}
 cache=$(dirname "$out")
 mkdir -p "$cache"
-rootfs_tar=$cache/debian-bookworm-rootfs.tar
+boot=
+case $layout in
+    mbr-ext4-boot|gpt-xfs-boot) boot=yes; layout=${layout%-boot} ;;
+esac
+rootfs_tar=$cache/debian-bookworm${boot:+-boot}-rootfs.tar
+packages=openssh-server,dbus,passwd,login,e2fsprogs,xfsprogs,btrfs-progs,ifupdown,iproute2,netbase,cloud-guest-utils
+boot_hooks=()
+if [ -n "$boot" ]; then
+    command -v grub-install >/dev/null || { echo "make-debian-image: grub-install is missing (grub-pc-bin, grub2-common)" >&2; exit 1; }
+    packages+=,linux-image-amd64,systemd-sysv,udev,kmod,initramfs-tools,zstd
+    # A small initramfs (the virtio disk and the two root file systems), no
+    # resume device taken from the build host's swap, and no drivers for
+    # hardware a VM does not have (half the size to deploy).
+    boot_hooks=()
+    for d in drivers/gpu drivers/media drivers/net/wireless drivers/net/ethernet drivers/infiniband \
+             drivers/staging drivers/iio drivers/usb sound net/wireless net/mac80211; do
+        boot_hooks+=(--dpkgopt="path-exclude=/lib/modules/*/kernel/$d/*" --dpkgopt="path-exclude=/usr/lib/modules/*/kernel/$d/*")
+    done
+    boot_hooks+=(--essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nRESUME=none\n" > "$1/etc/initramfs-tools/conf.d/imgdeploy-test" && printf "virtio_pci\nvirtio_blk\next4\nxfs\ncrc32c_generic\n" > "$1/etc/initramfs-tools/modules"')
+fi
 work=$(mktemp -d /tmp/imgdeploy-debian.XXXXXX)
 loops=()
 cleanup() {
     umount "$work/mnt" 2>/dev/null || true
-    for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null || true; done
+    for l in "${loops[@]}"; do partx -d "$l" 2>/dev/null || true; losetup -d "$l" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -25,7 +51,7 @@ trap cleanup EXIT
 if [ ! -s "$rootfs_tar" ]; then
     echo "make-debian-image: building the Debian rootfs with mmdebstrap (once)" >&2
     mmdebstrap --quiet --variant=minbase --format=tar \
-        --include=openssh-server,dbus,passwd,login,e2fsprogs,xfsprogs,btrfs-progs,ifupdown,iproute2,netbase,cloud-guest-utils \
+        --include="$packages" "${boot_hooks[@]}" \
         --customize-hook='echo debian-template > "$1/etc/hostname"' \
         --customize-hook='printf "127.0.0.1 localhost\n127.0.1.1 debian-template\n" > "$1/etc/hosts"' \
         bookworm "$rootfs_tar.tmp"
@@ -62,6 +88,47 @@ make_fs() {  # TYPE FILE SIZE_MIB UUID SOURCE_DIR
     esac
 }
 
+# write_grub_cfg ROOT_DIR LABEL FS_TYPE ROOT_UUID: boots the installed
+# kernel at once (1 s timeout, no menu), console on the first serial port.
+write_grub_cfg() {
+    local dir=$1 label=$2 type=$3 uuid=$4 kver
+    kver=$(basename "$(ls "$dir"/boot/vmlinuz-* | tail -1)")
+    kver=${kver#vmlinuz-}
+    mkdir -p "$dir/boot/grub"
+    cat > "$dir/boot/grub/grub.cfg" <<EOF
+set default=0
+set timeout_style=hidden
+set timeout=1
+serial --unit=0 --speed=115200
+terminal_input serial console
+terminal_output serial console
+menuentry 'Debian GNU/Linux 12, Linux $kver' {
+    insmod part_$([ "$label" = dos ] && echo msdos || echo gpt)
+    insmod $([ "$type" = ext4 ] && echo ext2 || echo "$type")
+    search --no-floppy --fs-uuid --set=root $uuid
+    linux /boot/vmlinuz-$kver root=UUID=$uuid ro console=ttyS0,115200n8 systemd.show_status=0
+    initrd /boot/initrd.img-$kver
+}
+EOF
+}
+
+# install_grub IMAGE: the host's GRUB for BIOS (grub-pc-bin) into the
+# image's boot sector (core image after it, or in the BIOS boot partition)
+# and into its root's /boot/grub.
+install_grub() {
+    local l root
+    l=$(losetup -f --show "$1")
+    loops+=("$l")
+    partx -a "$l"
+    root=$(sfdisk -J "$l" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][-1]["node"])')
+    mount "$root" "$work/mnt"
+    grub-install --target=i386-pc --boot-directory="$work/mnt/boot" --locales= --fonts= --themes= \
+        "$l" 2>"$work/grub.log" || { cat "$work/grub.log" >&2; exit 1; }
+    umount "$work/mnt"
+    partx -d "$l"
+    losetup -d "$l"
+}
+
 rm -f "$out.tmp"
 truncate -s "${size_mib}M" "$out.tmp"
 case $layout in
@@ -69,10 +136,17 @@ case $layout in
         type=${layout#*-}
         label=$([ "${layout%%-*}" = mbr ] && echo dos || echo gpt)
         printf 'UUID=%s / %s defaults 0 1\n' "$root_uuid" "$type" > "$work/root/etc/fstab"
-        printf 'label: %s\nstart=2048, size=%dMiB, type=%s\n' "$label" "$part_mib" \
+        root_mib=1 bios_boot=
+        if [ -n "$boot" ] && [ $label = gpt ]; then  # GRUB's core image goes to a BIOS boot partition
+            root_mib=2 part_mib=$((part_mib - 1))
+            bios_boot='start=2048, size=1MiB, type=21686148-6449-6E69-6F6E-744E65656446\n'
+        fi
+        [ -z "$boot" ] || write_grub_cfg "$work/root" "$label" "$type" "$root_uuid"
+        printf "label: %s\n${bios_boot}start=%d, size=%dMiB, type=%s\n" "$label" $((root_mib * 2048)) "$part_mib" \
             "$([ $label = dos ] && echo 83 || echo 0FC63DAF-8483-4772-8E79-3D69D8477DE4)" | sfdisk -q "$out.tmp"
         make_fs "$type" "$work/part" "$part_mib" "$root_uuid" "$work/root"
-        dd if="$work/part" of="$out.tmp" bs=1M seek=1 conv=notrunc,sparse status=none
+        dd if="$work/part" of="$out.tmp" bs=1M seek=$root_mib conv=notrunc,sparse status=none
+        [ -z "$boot" ] || install_grub "$out.tmp"
         ;;
     mbr-logical)
         mkdir -p "$work/boot"
