@@ -16,7 +16,7 @@
 # GRUB is installed from the host (grub-pc-bin), its grub.cfg boots with the
 # console on ttyS0.
 set -euo pipefail
-layout=$1 out=$2 size_mib=${3:-1024}
+layout=$1 out=$2 size_mib=${3:-1024} name=$1
 cache=$(dirname "$out")
 mkdir -p "$cache"
 boot=
@@ -139,7 +139,7 @@ case $layout in
         root_mib=1 bios_boot=
         if [ -n "$boot" ] && [ $label = gpt ]; then  # GRUB's core image goes to a BIOS boot partition
             root_mib=2 part_mib=$((part_mib - 1))
-            bios_boot='start=2048, size=1MiB, type=21686148-6449-6E69-6F6E-744E65656446\n'
+            bios_boot='start=2048, size=1MiB, type=21686148-6449-6E6F-744E-656564454649\n'
         fi
         [ -z "$boot" ] || write_grub_cfg "$work/root" "$label" "$type" "$root_uuid"
         printf "label: %s\n${bios_boot}start=%d, size=%dMiB, type=%s\n" "$label" $((root_mib * 2048)) "$part_mib" \
@@ -163,4 +163,4 @@ case $layout in
     *) echo "make-debian-image: unknown layout $layout" >&2; exit 2 ;;
 esac
 mv "$out.tmp" "$out"
-echo "$out: $layout, root UUID $root_uuid"
+echo "$out: $name, root UUID $root_uuid"
