@@ -47,6 +47,7 @@ template_key_hashes() {
     local dev root
     dev=$(losetup -f --show -r "$1")
     echo "$dev" >> "$T/.loops"
+    partx -d "$dev" 2>/dev/null || true  # partitions a former user of this loop device left
     partx -a "$dev"
     root=$(sfdisk -J "$dev" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][-1]["node"])')
     mkdir -p "$T/tmpl"
@@ -68,6 +69,7 @@ GUEST_COMMANDS=(
     'addrs=ip -4 -o addr show'
     'routes=ip route'
     'failed=systemctl --failed --no-legend --plain'
+    'startup=systemd-analyze | head -1'
 )
 
 # check_guest LAYOUT SWAP_PART: the outcome seen from inside the VM; every
@@ -122,6 +124,7 @@ check_guest() {
             bad+=("no default route via $GATEWAY on $ifname: $(tr '\n' ' ' < "$out/routes")")
     fi
 
+    echo "   $(cat "$out/startup")"
     if [ -s "$out/failed" ]; then echo "   failed units (not checked): $(awk '{printf "%s ", $1}' "$out/failed")"; fi
     if [ ${#bad[@]} -gt 0 ]; then
         printf "   $layout: %s\n" "${bad[@]}" >&2

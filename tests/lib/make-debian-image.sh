@@ -44,18 +44,20 @@ loops=()
 cleanup() {
     umount "$work/mnt" 2>/dev/null || true
     for l in "${loops[@]}"; do partx -d "$l" 2>/dev/null || true; losetup -d "$l" 2>/dev/null || true; done
-    rm -rf "$work"
+    rm -rf "$work" "${tmp:-}"
+    [ -z "${rootfs_tmp:-}" ] || rm -f "$rootfs_tmp"
 }
 trap cleanup EXIT
 
 if [ ! -s "$rootfs_tar" ]; then
     echo "make-debian-image: building the Debian rootfs with mmdebstrap (once)" >&2
+    rootfs_tmp=$rootfs_tar.tmp.$$  # (another run may build the same one meanwhile)
     mmdebstrap --quiet --variant=minbase --format=tar \
         --include="$packages" "${boot_hooks[@]}" \
         --customize-hook='echo debian-template > "$1/etc/hostname"' \
         --customize-hook='printf "127.0.0.1 localhost\n127.0.1.1 debian-template\n" > "$1/etc/hosts"' \
-        bookworm "$rootfs_tar.tmp"
-    mv "$rootfs_tar.tmp" "$rootfs_tar"
+        bookworm "$rootfs_tmp"
+    mv "$rootfs_tmp" "$rootfs_tar"
 fi
 mkdir -p "$work/root" "$work/mnt"
 tar -C "$work/root" --numeric-owner -xpf "$rootfs_tar"
@@ -119,6 +121,7 @@ install_grub() {
     local l root
     l=$(losetup -f --show "$1")
     loops+=("$l")
+    partx -d "$l" 2>/dev/null || true  # partitions a former user of this loop device left
     partx -a "$l"
     root=$(sfdisk -J "$l" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["partitiontable"]["partitions"][-1]["node"])')
     mount "$root" "$work/mnt"
@@ -129,8 +132,9 @@ install_grub() {
     losetup -d "$l"
 }
 
-rm -f "$out.tmp"
-truncate -s "${size_mib}M" "$out.tmp"
+tmp=$out.tmp.$$  # (another run may build the same image meanwhile)
+rm -f "$tmp"
+truncate -s "${size_mib}M" "$tmp"
 case $layout in
     mbr-ext4|gpt-xfs|gpt-btrfs)
         type=${layout#*-}
@@ -143,24 +147,24 @@ case $layout in
         fi
         [ -z "$boot" ] || write_grub_cfg "$work/root" "$label" "$type" "$root_uuid"
         printf "label: %s\n${bios_boot}start=%d, size=%dMiB, type=%s\n" "$label" $((root_mib * 2048)) "$part_mib" \
-            "$([ $label = dos ] && echo 83 || echo 0FC63DAF-8483-4772-8E79-3D69D8477DE4)" | sfdisk -q "$out.tmp"
+            "$([ $label = dos ] && echo 83 || echo 0FC63DAF-8483-4772-8E79-3D69D8477DE4)" | sfdisk -q "$tmp"
         make_fs "$type" "$work/part" "$part_mib" "$root_uuid" "$work/root"
-        dd if="$work/part" of="$out.tmp" bs=1M seek=$root_mib conv=notrunc,sparse status=none
-        [ -z "$boot" ] || install_grub "$out.tmp"
+        dd if="$work/part" of="$tmp" bs=1M seek=$root_mib conv=notrunc,sparse status=none
+        [ -z "$boot" ] || install_grub "$tmp"
         ;;
     mbr-logical)
         mkdir -p "$work/boot"
         mv "$work/root/boot/"* "$work/boot/" 2>/dev/null || true
         echo "boot partition" > "$work/boot/README"
         printf 'UUID=%s / ext4 defaults 0 1\nUUID=%s /boot ext4 defaults 0 2\n' "$root_uuid" "$boot_uuid" > "$work/root/etc/fstab"
-        printf 'label: dos\nstart=2048, size=64MiB, type=83\ntype=5\ntype=83\n' | sfdisk -q "$out.tmp"
+        printf 'label: dos\nstart=2048, size=64MiB, type=83\ntype=5\ntype=83\n' | sfdisk -q "$tmp"
         make_fs ext4 "$work/boot.part" 64 "$boot_uuid" "$work/boot"
-        dd if="$work/boot.part" of="$out.tmp" bs=1M seek=1 conv=notrunc,sparse status=none
-        read -r start sectors < <(sfdisk -J "$out.tmp" | /usr/bin/python3 -c 'import json,sys; p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p["node"].endswith("5")][0]; print(p["start"], p["size"])')
+        dd if="$work/boot.part" of="$tmp" bs=1M seek=1 conv=notrunc,sparse status=none
+        read -r start sectors < <(sfdisk -J "$tmp" | /usr/bin/python3 -c 'import json,sys; p=[p for p in json.load(sys.stdin)["partitiontable"]["partitions"] if p["node"].endswith("5")][0]; print(p["start"], p["size"])')
         make_fs ext4 "$work/root.part" $((sectors / 2048)) "$root_uuid" "$work/root"
-        dd if="$work/root.part" of="$out.tmp" bs=512 seek="$start" conv=notrunc,sparse status=none
+        dd if="$work/root.part" of="$tmp" bs=512 seek="$start" conv=notrunc,sparse status=none
         ;;
     *) echo "make-debian-image: unknown layout $layout" >&2; exit 2 ;;
 esac
-mv "$out.tmp" "$out"
+mv "$tmp" "$out"
 echo "$out: $name, root UUID $root_uuid"
