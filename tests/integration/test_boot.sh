@@ -84,7 +84,7 @@ check_guest() {
 
     # Root file system: its partition reaches the swap partition (or the
     # disk's end), and the file system fills its partition.
-    local disk_sectors root_dev root_part fs_bytes part_start part_sectors limit
+    local disk_sectors root_dev root_part fs_bytes part_start part_sectors limit swap_start
     disk_sectors=$(awk '$1 == "disk" {print $2}' "$out/disk")
     [ "$((disk_sectors * 512))" = "$((DISK_MIB * MIB))" ] || bad+=("the VM's disk has $disk_sectors sectors")
     read -r root_dev fs_bytes < "$out/rootfs"
@@ -165,7 +165,7 @@ for layout in ${IMGDEPLOY_BOOT_LAYOUTS:-mbr-ext4-boot gpt-xfs-boot}; do
     ganeti_create "$dev" "debian-$layout.img" "$NAME" "{\"SWAP\": \"$swap_part:$SWAP_MIB\"}" >"$T/create.log" 2>&1 ||
         { cat "$T/create.log"; fail "$layout: create"; }
     echo "   create took $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
-    grep -q "$PASSWORD" "$T/create.log" && fail "$layout: the password reached the log"
+    grep -qF -- "$PASSWORD" "$T/create.log" && fail "$layout: the password reached the log"
 
     step "$layout: boot the deployed disk under qemu (TCG) and log in on the serial console"
     sock=$T/serial-$layout.sock
@@ -181,7 +181,7 @@ for layout in ${IMGDEPLOY_BOOT_LAYOUTS:-mbr-ext4-boot gpt-xfs-boot}; do
     kill -0 "$QEMU_PID" 2>/dev/null && fail "$layout: qemu still runs after the VM powered off"
     wait "$QEMU_PID" || fail "$layout: qemu exited with status $?: $(cat "$T/qemu-$layout.log")"
     QEMU_PID=
-    grep -q "$PASSWORD" "$T/console-$layout.log" && fail "$layout: the password appeared on the console"
+    grep -qF -- "$PASSWORD" "$T/console-$layout.log" && fail "$layout: the password appeared on the console"
     check_guest "$layout" "$swap_part"
     first=
 done
