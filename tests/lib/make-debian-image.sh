@@ -25,19 +25,18 @@ case $layout in
 esac
 rootfs_tar=$cache/debian-bookworm${boot:+-boot}-rootfs.tar
 packages=openssh-server,dbus,passwd,login,e2fsprogs,xfsprogs,btrfs-progs,ifupdown,iproute2,netbase,cloud-guest-utils
-boot_hooks=()
+boot_opts=()
 if [ -n "$boot" ]; then
     command -v grub-install >/dev/null || { echo "make-debian-image: grub-install is missing (grub-pc-bin, grub2-common)" >&2; exit 1; }
     packages+=,linux-image-amd64,systemd-sysv,udev,kmod,initramfs-tools,zstd
     # A small initramfs (the virtio disk and the two root file systems), no
     # resume device taken from the build host's swap, and no drivers for
-    # hardware a VM does not have (half the size to deploy).
-    boot_hooks=()
+    # hardware a VM does not have (a third less to deploy).
     for d in drivers/gpu drivers/media drivers/net/wireless drivers/net/ethernet drivers/infiniband \
              drivers/staging drivers/iio drivers/usb sound net/wireless net/mac80211; do
-        boot_hooks+=(--dpkgopt="path-exclude=/lib/modules/*/kernel/$d/*" --dpkgopt="path-exclude=/usr/lib/modules/*/kernel/$d/*")
+        boot_opts+=(--dpkgopt="path-exclude=/lib/modules/*/kernel/$d/*" --dpkgopt="path-exclude=/usr/lib/modules/*/kernel/$d/*")
     done
-    boot_hooks+=(--essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nRESUME=none\n" > "$1/etc/initramfs-tools/conf.d/imgdeploy-test" && printf "virtio_pci\nvirtio_blk\next4\nxfs\ncrc32c_generic\n" > "$1/etc/initramfs-tools/modules"')
+    boot_opts+=(--essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nRESUME=none\n" > "$1/etc/initramfs-tools/conf.d/imgdeploy-test" && printf "virtio_pci\nvirtio_blk\next4\nxfs\ncrc32c_generic\n" > "$1/etc/initramfs-tools/modules"')
 fi
 work=$(mktemp -d /tmp/imgdeploy-debian.XXXXXX)
 loops=()
@@ -53,7 +52,7 @@ if [ ! -s "$rootfs_tar" ]; then
     echo "make-debian-image: building the Debian rootfs with mmdebstrap (once)" >&2
     rootfs_tmp=$rootfs_tar.tmp.$$  # (another run may build the same one meanwhile)
     mmdebstrap --quiet --variant=minbase --format=tar \
-        --include="$packages" "${boot_hooks[@]}" \
+        --include="$packages" "${boot_opts[@]}" \
         --customize-hook='echo debian-template > "$1/etc/hostname"' \
         --customize-hook='printf "127.0.0.1 localhost\n127.0.1.1 debian-template\n" > "$1/etc/hosts"' \
         bookworm "$rootfs_tmp"
