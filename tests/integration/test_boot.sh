@@ -56,6 +56,8 @@ template_key_hashes() {
     for k in "$T/tmpl"/etc/ssh/ssh_host_*_key.pub; do sha256sum < "$k" | cut -d' ' -f1; done
     umount "$T/tmpl"
     MOUNTED=
+    local i  # (a partition can stay busy a moment after umount)
+    for i in 1 2 3 4 5 6; do partx -d "$dev" 2>/dev/null && break; sleep 1; done
 }
 
 # What the test runs in the booted system, NAME=COMMAND.

@@ -127,7 +127,14 @@ install_grub() {
     grub-install --target=i386-pc --boot-directory="$work/mnt/boot" --locales= --fonts= --themes= \
         "$l" 2>"$work/grub.log" || { cat "$work/grub.log" >&2; exit 1; }
     umount "$work/mnt"
-    partx -d "$l"
+    # (a partition can stay busy a moment after umount; never leave it on
+    # the loop device for its next user)
+    local i
+    for i in 1 2 3 4 5 6; do
+        partx -d "$l" 2>/dev/null && break
+        [ $i -lt 6 ] || { echo "make-debian-image: the partitions of $l stay busy" >&2; exit 1; }
+        sleep 1
+    done
     losetup -d "$l"
 }
 
