@@ -19,7 +19,7 @@ packages=(
     mtools syslinux-common fdisk util-linux e2fsprogs python3
     python3-pyftpdlib python3-openssl python3-yaml openssl udev iproute2 netplan.io
     qemu-system-x86 linux-image-amd64 mmdebstrap xfsprogs btrfs-progs dosfstools
-    openssh-client busybox gdisk ntfs-3g perl cpio
+    openssh-client busybox gdisk ntfs-3g perl cpio grub-pc-bin grub2-common
     gzip xz-utils zstd bzip2 curl
 )
 bench_packages=(qemu-utils bmap-tools pigz time)
