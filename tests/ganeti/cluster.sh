@@ -112,7 +112,7 @@ cluster_down() {
         done
     done
     rm -rf /var/lib/ganeti/* /var/log/ganeti/*
-    rm -rf "$VOLUMES" "$FILE_STORAGE" /srv/ganeti/extstorage/$EXT_PROVIDER /srv/ganeti/export
+    rm -rf "$VOLUMES" "$FILE_STORAGE" /srv/ganeti/extstorage/$EXT_PROVIDER
     [ ! -e "$STATE/made-file-storage-paths" ] || rm -f /etc/ganeti/file-storage-paths
     [ ! -e "$STATE/made-srv-ganeti" ] || rm -rf /srv/ganeti
     rm -rf "$STATE"

@@ -37,7 +37,7 @@ finish() {
     [ -z "$HTTP_PID" ] || kill "$HTTP_PID" 2>/dev/null
     cluster_down
     if [ -n "$PKG_INSTALLED" ]; then
-        rm -f "$IMAGES"/test-*
+        rm -f "$IMAGES"/test-* /etc/imgdeploy/variants/test.yaml
         apt-get purge -y -qq imgdeploy >/dev/null 2>&1
     fi
     if [ $rc -ne 0 ]; then echo "(test files kept in $T)" >&2; else rm -rf "$T"; fi
@@ -106,6 +106,7 @@ umount "$T/mnt" && MNT=
 partx -d "$lo" 2>/dev/null || true
 losetup -d "$lo"
 SUM=$(sha256sum "$IMAGES/test-debian.img" | cut -d' ' -f1)
+SUM2=$(sha256sum "$IMAGES/test-marked.img" | cut -d' ' -f1)
 
 # --- the cluster -------------------------------------------------------
 step "bring up the single-node cluster"
@@ -234,9 +235,11 @@ check_customized inst2.gnt.test "$PASSWORD"
 umount_root
 
 # --- reinstall with another image and new parameters -----------------------
-step "reinstall: another image, new password"
+# Ganeti merges the instance's stored parameters into the run, so the
+# first image's img_checksum must be replaced too.
+step "reinstall: another image, its checksum, a new password"
 start=$(date +%s.%N)
-G gnt-instance reinstall -f -O img_id=test-marked.img,img_format=diskdump \
+G gnt-instance reinstall -f -O img_id=test-marked.img,img_format=diskdump,img_checksum=sha256:$SUM2 \
     --os-parameters-secret img_passwd="$PASSWORD2" inst2.gnt.test >"$T/out" 2>&1 ||
     { cat "$T/out"; fail "gnt-instance reinstall inst2"; }
 echo "   reinstall took $(elapsed "$start") s"
@@ -265,7 +268,7 @@ step "gnt-backup export inst3, import as inst4: byte-identical disk"
 start=$(date +%s.%N)
 G gnt-backup export -n "$NODE" --noshutdown inst3.gnt.test >"$T/out" 2>&1 || { cat "$T/out"; fail "gnt-backup export"; }
 G gnt-backup import -t file --disk 0:size=$DISK -n "$NODE" --src-node "$NODE" \
-    --src-dir /srv/ganeti/export/inst3.gnt.test --no-name-check --no-ip-check --net 0:mac=generate \
+    --src-dir /var/lib/ganeti/export/inst3.gnt.test --no-name-check --no-ip-check --net 0:mac=generate \
     inst4.gnt.test >"$T/out" 2>&1 || { cat "$T/out"; fail "gnt-backup import"; }
 echo "   export + import took $(elapsed "$start") s"
 G gnt-instance shutdown --timeout=0 inst4.gnt.test >/dev/null 2>&1 || true
@@ -290,7 +293,8 @@ start=$(date +%s.%N)
 jobs=()
 for i in 11 12 13 14; do
     jobs+=("$(add inst$i.gnt.test --submit -t file --disk 0:size=$DISK \
-        -O img_id=test-debian.img,img_format=diskdump --os-parameters-secret img_passwd="$PASSWORD")")
+        -O img_id=test-debian.img,img_format=diskdump --os-parameters-secret img_passwd="$PASSWORD" 2>&1 |
+        sed -n 's/^JobID: //p')")
 done
 for j in "${jobs[@]}"; do G gnt-job watch "$j" >/dev/null 2>&1 || true; done
 for j in "${jobs[@]}"; do
@@ -326,7 +330,7 @@ step "teardown, then purge the package: nothing left"
 kill "$HTTP_PID" 2>/dev/null || true
 HTTP_PID=
 cluster_down
-rm -f "$IMAGES"/test-*
+rm -f "$IMAGES"/test-* /etc/imgdeploy/variants/test.yaml
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq imgdeploy >"$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "apt-get purge"; }
 PKG_INSTALLED=
 grep -i 'warning' "$T/purge.log" && fail "purge warned"
