@@ -47,6 +47,13 @@ install_ganeti() {
 cluster_up() {
     install_ganeti
     [ -s /etc/ssh/ssh_host_rsa_key.pub ] || ssh-keygen -q -A
+    if [ -d "$STATE" ]; then
+        # An earlier run was killed before its teardown: its state is ours.
+        echo "-- removing the cluster of an earlier, interrupted run"
+        CLUSTER_IS_UP=yes
+        [ -e /var/lib/ganeti/config.data ] || CLUSTER_IS_UP=partly
+        cluster_down
+    fi
     if [ -e /var/lib/ganeti/config.data ]; then
         echo "FAIL: this machine already has a Ganeti cluster (/var/lib/ganeti/config.data)" >&2
         exit 1
@@ -97,10 +104,15 @@ cluster_down() {
         done
         G gnt-cluster destroy --yes-do-it >/dev/null 2>&1 || true
     fi
-    # Whatever is left in the namespace was started by this cluster.
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-    sleep 1
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    # Whatever is left in the namespace was started by this cluster (noded
+    # may still be forking): SIGTERM, then SIGKILL, until none is left.
+    local round pids
+    for round in $(seq 1 20); do
+        pids=$(ip netns pids "$NS" 2>/dev/null || true)
+        [ -n "$pids" ] || break
+        for pid in $pids; do kill "$([ "$round" -le 4 ] && echo -TERM || echo -KILL)" "$pid" 2>/dev/null || true; done
+        sleep 0.5
+    done
     ip netns del "$NS" 2>/dev/null || true
     rm -rf "/etc/netns/$NS"
     umount "$UTS" 2>/dev/null || true

@@ -44,6 +44,8 @@ finish() {
     exit $rc
 }
 trap finish EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # --- the package -------------------------------------------------------
 deb=$(ls "$DEB_DIR"/imgdeploy_*.deb 2>/dev/null | tail -n1 || true)
@@ -58,8 +60,12 @@ lintian --fail-on error "$deb" >"$T/lintian.log" 2>&1 ||
     { cat "$T/lintian.log"; fail "lintian reports errors"; }
 grep -E '^(E|W): ' "$T/lintian.log" | sed 's/^/   /' || true
 
-dpkg-query -W -f='${Status}' imgdeploy 2>/dev/null | grep -q 'ok installed' &&
-    fail "imgdeploy is already installed as a package here; the test installs and purges its own"
+if dpkg-query -W -f='${Status}' imgdeploy 2>/dev/null | grep -q 'ok installed'; then
+    # Left by an earlier, interrupted run (its test image is there), or not ours.
+    [ -e "$IMAGES/test-debian.img" ] || fail "imgdeploy is already installed as a package here; the test installs and purges its own"
+    rm -f "$IMAGES"/test-* /etc/imgdeploy/variants/test.yaml
+    apt-get purge -y -qq imgdeploy >/dev/null
+fi
 step "install the package (postinst builds the helper image)"
 start=$(date +%s.%N)
 PKG_INSTALLED=yes
