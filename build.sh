@@ -72,7 +72,7 @@ run_ctest() {  # dir
 # the host program. The tests that boot the helper VM run in the normal
 # build only: there the guest's programs would carry the sanitizer runtime
 # into the VM, and the host side they exercise is covered by the others.
-asan_targets=(imgdeploy unit_common unit_host_ganeti unit_host_config unit_host_image
+asan_targets=(imgdeploy unit_common unit_common_compression unit_host_ganeti unit_host_config unit_host_image
               unit_host_disk unit_host_progress unit_host_ops unit_host_vm unit_helper
               unit_tasks unit_builder)
 asan_integration='integration_test_(bad_input|formats|http|https_ftp|ganeti_scripts|exclusive_and_signals|fsdump)$'

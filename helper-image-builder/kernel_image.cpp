@@ -2,7 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/syscalls.hpp"
-#include "helper-image-builder/decompress.hpp"
+#include "common/compression/compression.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -172,14 +172,14 @@ bool is_elf(std::string_view data) { return data.size() >= 4 && data.substr(0, 4
 ExtractedKernel extract_vmlinux(std::string_view bzimage, const std::string& what) {
     for (size_t offset : payload_candidates(bzimage)) {
         std::string_view stream = bzimage.substr(offset);
-        std::optional<Compression> c = detect_compression(stream);
-        if (!c) {
-            continue;
+        Compression c = detect_compression(stream);
+        if (c == Compression::none || c == Compression::bzip2) {
+            continue;  // Debian kernels: gzip, xz or zstd payloads
         }
         try {
-            std::string out = decompress(stream, *c, what);
+            std::string out = decompress_first_stream(stream, c);
             if (is_elf(out)) {
-                return {std::move(out), to_string(*c)};
+                return {std::move(out), to_string(c)};
             }
         } catch (const Error&) {
             // A false magic hit inside other data: try the next candidate.

@@ -3,7 +3,7 @@
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
-#include "helper-image-builder/decompress.hpp"
+#include "common/compression/compression.hpp"
 
 #include <algorithm>
 #include <fnmatch.h>
@@ -60,11 +60,15 @@ std::string read_module(const std::string& file) {
     if (stored_module_path(file) == file) {
         return data;
     }
-    std::optional<Compression> c = detect_compression(data);
-    if (!c) {
+    Compression c = detect_compression(data);
+    if (c == Compression::none) {
         throw Error(file + ": not compressed as its name says");
     }
-    return decompress(data, *c, file);
+    try {
+        return decompress_first_stream(data, c);
+    } catch (const Error& e) {
+        throw Error(file + ": " + e.what());
+    }
 }
 
 ModuleIndex ModuleIndex::load(const std::string& modules_dir) {

@@ -50,7 +50,11 @@ bool is_all_zero(const char* p, size_t n) {
 }
 
 DiskWriter::DiskWriter(const TargetDisk& disk, BufferPool& pool, unsigned threads)
-    : m_disk(disk), m_pool(pool), m_queue(threads * 2) {
+    : m_disk(disk),
+      m_pool(pool),
+      m_queue(threads * 2),
+      m_zero_mode(disk.is_block_device() ? FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE
+                                         : FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) {
     for (unsigned i = 0; i < threads; ++i) {
         m_threads.emplace_back([this] { worker(); });
     }
@@ -167,9 +171,8 @@ void DiskWriter::write_run(uint64_t offset, const char* data, size_t len) {
 }
 
 void DiskWriter::zero_run(uint64_t offset, uint64_t len) {
-    if (m_can_punch.load()) {
-        int err = sys::try_fallocate(m_disk.direct_fd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                     offset, len);
+    if (int mode = m_zero_mode.load(); mode != 0) {
+        int err = sys::try_fallocate(m_disk.direct_fd(), mode, offset, len);
         if (err == 0) {
             m_zeroed += len;
             return;
@@ -179,7 +182,7 @@ void DiskWriter::zero_run(uint64_t offset, uint64_t len) {
                                   std::to_string(offset),
                               "fallocate", err);
         }
-        m_can_punch = false;  // refused: write zeros from now on
+        m_zero_mode = 0;  // refused: write zeros from now on
     }
     write_zeros(offset, len);
 }

@@ -2,10 +2,13 @@
 // DiskWriter: writes image blocks to a TargetDisk on several threads, so
 // several O_DIRECT writes are in flight. Each block is split into runs of
 // 64 KiB units: data runs are written, aligned all-zero runs are zeroed
-// without writing data (fallocate PUNCH_HOLE|KEEP_SIZE: on a block device
-// the kernel's no-fallback zero-out, on a file a hole), falling back to
-// writing zeros where the kernel refuses. Bytes past a block's end are never
-// touched; an unaligned tail goes through the page-cache fd.
+// without writing data, falling back to writing zeros where the kernel
+// refuses. On a block device that is fallocate(ZERO_RANGE) (BLKZEROOUT's
+// semantics: the device's write-zeroes command, or the kernel writing zero
+// pages itself, with no copy from user space; what qemu-img does); on a
+// regular file PUNCH_HOLE, so the disk file stays sparse. Bytes past a
+// block's end are never touched; an unaligned tail goes through the
+// page-cache fd.
 
 #include "common/aligned_buffer.hpp"
 #include "common/bounded_queue.hpp"
@@ -21,6 +24,9 @@
 namespace imgdeploy {
 
 inline constexpr size_t k_zero_unit = 64 * 1024;
+/// The largest hole of a sparse source passed as one block (no memory is
+/// behind it; one fallocate call zeroes it).
+inline constexpr uint64_t k_max_hole_block = 1ull << 30;
 
 /// True when all n bytes at p are zero.
 bool is_all_zero(const char* p, size_t n);
@@ -75,7 +81,8 @@ class DiskWriter {
     std::mutex m_error_mutex;
     std::exception_ptr m_error;
     std::atomic<bool> m_failed{false};
-    std::atomic<bool> m_can_punch{true};
+    /// fallocate mode for zero runs; 0 once the kernel refused it.
+    std::atomic<int> m_zero_mode;
     std::atomic<uint64_t> m_written{0};
     std::atomic<uint64_t> m_zeroed{0};
     bool m_finished = false;

@@ -119,7 +119,7 @@ void fetch_stage(Pipeline& p) {
         bool raw = !first && p.compression.load() == Compression::none;
         if (raw && !hash) {
             // A sparse file's holes are zeroed on the disk without reading them.
-            uint64_t hole = plan.source->skip_hole(p.pool.buffer_bytes());
+            uint64_t hole = plan.source->skip_hole(k_max_hole_block);
             if (hole > 0) {
                 AlignedBuffer marker;
                 marker.set_size(static_cast<size_t>(hole));

@@ -15,7 +15,7 @@
 
 #include "host/disk/target_disk.hpp"
 #include "host/image/byte_source.hpp"
-#include "host/image/compression.hpp"
+#include "common/compression/compression.hpp"
 #include "host/progress/progress_sink.hpp"
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "host/image/compression.hpp"
+#include "common/compression/compression.hpp"
 
 #include "common/child_process.hpp"
 #include "common/error.hpp"

@@ -1,5 +1,5 @@
 #include "common/error.hpp"
-#include "helper-image-builder/decompress.hpp"
+#include "common/compression/compression.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,7 +8,6 @@
 #include <zstd.h>
 
 using namespace imgdeploy;
-using namespace imgdeploy::builder;
 
 namespace {
 
@@ -51,17 +50,25 @@ std::string zst(const std::string& data) {
     return out;
 }
 
+std::span<const char> bytes(const std::string& s) { return {s.data(), s.size()}; }
+
 }  // namespace
 
-TEST_CASE("each format round-trips and ignores what follows the stream", "[decompress]") {
-    std::string plain = sample();  // several output chunks' worth
+TEST_CASE("decompress_first_stream round-trips each format and ignores what follows the stream",
+          "[decompress]") {
+    std::string plain = sample();
     for (auto [c, packed] : {std::pair{Compression::xz, xz(plain)}, std::pair{Compression::gzip, gz(plain)},
                              std::pair{Compression::zstd, zst(plain)}}) {
         INFO(to_string(c));
-        CHECK(detect_compression(packed) == c);
-        CHECK(decompress(packed + "TRAILING\x01\x02\x03\x04", c, "t") == plain);
-        CHECK_THROWS_AS(decompress(packed.substr(0, packed.size() / 2), c, "t"), Error);
-        CHECK_THROWS_WITH(decompress(packed, c, "t", 1000), Catch::Contains("larger than"));
+        CHECK(detect_compression(bytes(packed)) == c);
+        std::string trailing = packed + "TRAILING\x01\x02\x03\x04";
+        CHECK(decompress_first_stream(bytes(trailing), c) == plain);
+        // A second stream after the first is not read either.
+        std::string twice = packed + packed;
+        CHECK(decompress_first_stream(bytes(twice), c) == plain);
+        std::string half = packed.substr(0, packed.size() / 2);
+        CHECK_THROWS_AS(decompress_first_stream(bytes(half), c), Error);
+        CHECK_THROWS_WITH(decompress_first_stream(bytes(packed), c, 1000), Catch::Contains("more than 1000 bytes"));
     }
-    CHECK_FALSE(detect_compression("plain text"));
+    CHECK(detect_compression(bytes(std::string("plain text"))) == Compression::none);
 }

@@ -1,4 +1,4 @@
-#include "host/image/compression.hpp"
+#include "common/compression/compression.hpp"
 
 #include "common/error.hpp"
 
@@ -76,7 +76,7 @@ namespace {
 
 class GzipDecoder final : public Decompressor {
   public:
-    GzipDecoder() {
+    explicit GzipDecoder(StreamEnd end) : m_end(end) {
         // 32 + 15: accept gzip (and zlib) headers, largest window.
         if (inflateInit2(&m_z, 32 + 15) != Z_OK) {
             throw Error("gzip: cannot initialise zlib");
@@ -103,7 +103,7 @@ class GzipDecoder final : public Decompressor {
         step.produced = out.size() - m_z.avail_out;
         if (rc == Z_STREAM_END) {
             m_at_boundary = true;
-            step.finished = input_ended && step.consumed == in.size();
+            step.finished = m_end == StreamEnd::first_stream || (input_ended && step.consumed == in.size());
             return step;
         }
         if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR) {
@@ -116,15 +116,17 @@ class GzipDecoder final : public Decompressor {
     }
 
   private:
+    StreamEnd m_end;
     z_stream m_z{};
     bool m_at_boundary = false;
 };
 
 class XzDecoder final : public Decompressor {
   public:
-    explicit XzDecoder(unsigned threads) {
+    XzDecoder(unsigned threads, StreamEnd end) {
         lzma_mt mt{};
-        mt.flags = LZMA_CONCATENATED;
+        // Without LZMA_CONCATENATED liblzma stops at the end of the first stream.
+        mt.flags = end == StreamEnd::concatenated ? LZMA_CONCATENATED : 0;
         mt.threads = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
         // Blocks larger than this budget are decoded on one thread.
         mt.memlimit_threading = 256u << 20;
@@ -175,7 +177,7 @@ class XzDecoder final : public Decompressor {
 
 class ZstdDecoder final : public Decompressor {
   public:
-    ZstdDecoder() : m_ctx(ZSTD_createDCtx()) {
+    explicit ZstdDecoder(StreamEnd end) : m_end(end), m_ctx(ZSTD_createDCtx()) {
         if (m_ctx == nullptr) {
             throw Error("zstd: cannot create a decoder");
         }
@@ -195,6 +197,10 @@ class ZstdDecoder final : public Decompressor {
         if (step.consumed > 0 || step.produced > 0) {
             m_frame_done = rc == 0;
         }
+        if (m_frame_done && m_end == StreamEnd::first_stream) {
+            step.finished = true;
+            return step;
+        }
         if (input_ended && ib.pos == in.size() && ob.pos < out.size()) {
             // No more input and room left for output: either done or truncated.
             if (!m_frame_done) {
@@ -206,13 +212,14 @@ class ZstdDecoder final : public Decompressor {
     }
 
   private:
+    StreamEnd m_end;
     ZSTD_DCtx* m_ctx;
     bool m_frame_done = false;
 };
 
 class Bzip2Decoder final : public Decompressor {
   public:
-    Bzip2Decoder() { init(); }
+    explicit Bzip2Decoder(StreamEnd end) : m_end(end) { init(); }
     ~Bzip2Decoder() override { BZ2_bzDecompressEnd(&m_s); }
 
     DecodeStep decode(std::span<const char> in, std::span<char> out, bool input_ended) override {
@@ -235,7 +242,7 @@ class Bzip2Decoder final : public Decompressor {
         step.produced = out.size() - m_s.avail_out;
         if (rc == BZ_STREAM_END) {
             m_at_boundary = true;
-            step.finished = input_ended && step.consumed == in.size();
+            step.finished = m_end == StreamEnd::first_stream || (input_ended && step.consumed == in.size());
             return step;
         }
         if (rc != BZ_OK) {
@@ -254,26 +261,53 @@ class Bzip2Decoder final : public Decompressor {
             throw Error("bzip2: cannot initialise libbz2");
         }
     }
+    StreamEnd m_end;
     bz_stream m_s{};
     bool m_at_boundary = false;
 };
 
 }  // namespace
 
-std::unique_ptr<Decompressor> make_decompressor(Compression c, unsigned threads) {
+std::unique_ptr<Decompressor> make_decompressor(Compression c, unsigned threads, StreamEnd end) {
     switch (c) {
     case Compression::gzip:
-        return std::make_unique<GzipDecoder>();
+        return std::make_unique<GzipDecoder>(end);
     case Compression::xz:
-        return std::make_unique<XzDecoder>(threads);
+        return std::make_unique<XzDecoder>(threads, end);
     case Compression::zstd:
-        return std::make_unique<ZstdDecoder>();
+        return std::make_unique<ZstdDecoder>(end);
     case Compression::bzip2:
-        return std::make_unique<Bzip2Decoder>();
+        return std::make_unique<Bzip2Decoder>(end);
     case Compression::none:
         break;
     }
     throw Error("no decompressor for uncompressed data");
+}
+
+std::string decompress_first_stream(std::span<const char> data, Compression c, size_t max_output) {
+    constexpr size_t chunk = size_t{4} << 20;
+    auto decoder = make_decompressor(c, 1, StreamEnd::first_stream);
+    std::string out;
+    size_t used = 0;
+    for (;;) {
+        if (used == out.size()) {
+            if (used >= max_output) {
+                throw Error(std::string(to_string(c)) + " data decompresses to more than " +
+                            std::to_string(max_output) + " bytes");
+            }
+            out.resize(used + std::min(chunk, max_output - used));
+        }
+        DecodeStep step = decoder->decode(data, {out.data() + used, out.size() - used}, true);
+        data = data.subspan(step.consumed);
+        used += step.produced;
+        if (step.finished) {
+            out.resize(used);
+            return out;
+        }
+        if (step.consumed == 0 && step.produced == 0 && used < out.size()) {
+            truncated(to_string(c));
+        }
+    }
 }
 
 }  // namespace imgdeploy
