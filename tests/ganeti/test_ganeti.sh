@@ -79,6 +79,11 @@ for f in /usr/sbin/imgdeploy /usr/sbin/imgdeploy-build-helper /usr/lib/imgdeploy
     [ -e "$f" ] || { cat "$T/install.log"; fail "the package did not install $f"; }
 done
 [ -d /etc/imgdeploy/tasks.d ] && [ -d "$IMAGES" ] || fail "no /etc/imgdeploy/tasks.d or $IMAGES"
+# A kernel's installation runs the postinst.d hook, which rebuilds the helper image.
+touch -d '2001-01-01' /var/lib/imgdeploy/helper/manifest.json
+kernel=$(ls /boot/vmlinuz-* | sort -V | tail -n1)
+/etc/kernel/postinst.d/imgdeploy "${kernel#/boot/vmlinuz-}" "$kernel" || fail "the kernel hook failed"
+[ /var/lib/imgdeploy/helper/manifest.json -nt "$T" ] || fail "the kernel hook did not rebuild the helper image"
 # A second variant: a YAML file and a line in variants.list, both under /etc.
 printf 'img_format: diskdump\n' > /etc/imgdeploy/variants/test.yaml
 echo test >> /etc/imgdeploy/variants.list
