@@ -62,6 +62,7 @@ cluster_up() {
     mkdir -p "$STATE"
     [ -d /srv/ganeti ] || touch "$STATE/made-srv-ganeti"
     [ -e /etc/ganeti/file-storage-paths ] || touch "$STATE/made-file-storage-paths"
+    [ -d /etc/netns ] || touch "$STATE/made-etc-netns"
     CLUSTER_IS_UP=partly
 
     ip netns add "$NS"
@@ -115,6 +116,7 @@ cluster_down() {
     done
     ip netns del "$NS" 2>/dev/null || true
     rm -rf "/etc/netns/$NS"
+    [ ! -e "$STATE/made-etc-netns" ] || rmdir /etc/netns 2>/dev/null || true
     umount "$UTS" 2>/dev/null || true
     for f in "$VOLUMES"/* "$FILE_STORAGE"/*/*; do
         [ -f "$f" ] || continue
