@@ -27,7 +27,7 @@ CLUSTER_IS_UP=
 # (Ganeti's import/export scripts inherit the daemons' environment).
 G() { env -i PATH=$GANETI_PATH LC_ALL=C nsenter --uts="$UTS" -- ip netns exec "$NS" "$@"; }
 
-# instance_ip N: the address of the Nth test instance name inst<N>.gnt.test.
+# The hosts file of the namespace: the node, the cluster, inst1..inst40.gnt.test.
 cluster_hosts() {
     echo "127.0.0.1 localhost"
     echo "$NODE_IP $NODE node1"
