@@ -5,6 +5,7 @@
 #   ./build.sh test    build + every test (ctest), then again under ASan+UBSan
 #   ./build.sh demo    build + deploy a generated sample image onto a scratch disk
 #   ./build.sh bench   build + the benchmarks in bench/ (results: bench/RESULTS.md)
+#   ./build.sh deb     the Debian package (build/deb/imgdeploy_*.deb)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -21,6 +22,7 @@ packages=(
     qemu-system-x86 linux-image-amd64 mmdebstrap xfsprogs btrfs-progs dosfstools
     openssh-client busybox gdisk ntfs-3g perl cpio grub-pc-bin grub2-common
     gzip xz-utils zstd bzip2 curl
+    debhelper lintian ganeti
 )
 bench_packages=(qemu-utils bmap-tools pigz time)
 
@@ -77,6 +79,8 @@ asan_integration='integration_test_(bad_input|formats|http|https_ftp|ganeti_scri
 
 test_all() {
     build
+    echo "== Debian package (for the Ganeti tests) =="
+    deb
     echo "== tests (RelWithDebInfo) =="
     run_ctest "$root/build"
     echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
@@ -87,6 +91,22 @@ test_all() {
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     ctest --test-dir "$root/build-asan" --output-on-failure --no-tests=error -j 2 \
         -R "^unit_|$asan_integration"
+}
+
+# The Debian package, built from a copy of the tree in build/deb/src (the
+# package build tree there is kept, so a rebuild is incremental); the .deb
+# lands in build/deb. The tests are not built: they run in test_all.
+deb() {
+    deps
+    local out=$root/build/deb
+    mkdir -p "$out/src"
+    find "$out/src" -mindepth 1 -maxdepth 1 ! -name 'obj-*' -exec rm -rf {} +
+    tar -C "$root" --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./.cache -cf - . |
+        tar -C "$out/src" -xf -
+    rm -f "$out"/imgdeploy_* "$out"/imgdeploy-dbgsym_*
+    (cd "$out/src" && DEB_BUILD_OPTIONS="nocheck parallel=$jobs" dpkg-buildpackage -us -uc -b -nc >"$out/build.log" 2>&1) ||
+        { tail -40 "$out/build.log"; echo "build.sh: dpkg-buildpackage failed (log: $out/build.log)" >&2; exit 1; }
+    ls "$out"/imgdeploy_*.deb
 }
 
 demo() {
@@ -107,8 +127,9 @@ case "${1:-}" in
     test) test_all ;;
     demo) demo ;;
     bench) bench ;;
+    deb) deb ;;
     *)
-        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac
