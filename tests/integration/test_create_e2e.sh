@@ -73,6 +73,7 @@ check_deployed() {  # LOOP NAME LAYOUT
 MOUNTED=
 e2e_cleanup() {
     local rc=$?
+    set +e  # a failing step here must not skip cleanup (errexit applies in traps)
     [ -z "$MOUNTED" ] || umount "$MOUNTED"
     (exit $rc)
     cleanup
