@@ -4,7 +4,6 @@
 #include "common/strings.hpp"
 #include "common/syscalls.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/reboot.h>
@@ -19,27 +18,6 @@
 namespace imgdeploy {
 
 namespace {
-
-/// "kernel/drivers/scsi/scsi_mod.ko.xz" -> "scsi_mod" (dashes as underscores).
-std::string module_name(const std::string& rel) {
-    std::string name = rel.substr(rel.rfind('/') + 1);
-    name = name.substr(0, name.find(".ko"));
-    std::replace(name.begin(), name.end(), '-', '_');
-    return name;
-}
-
-/// The module's parameters from the kernel command line ("scsi_mod.scan=sync"
-/// -> "scan=sync"), as modprobe passes them; finit_module does not look.
-std::string module_params(const std::vector<std::string>& cmdline, const std::string& module) {
-    std::string params;
-    std::string prefix = module + ".";
-    for (const auto& word : cmdline) {
-        if (word.starts_with(prefix) && word.size() > prefix.size()) {
-            params += (params.empty() ? "" : " ") + word.substr(prefix.size());
-        }
-    }
-    return params;
-}
 
 void mount_if_absent(const char* source, const char* target, const char* type, const char* data) {
     ::mkdir(target, 0755);
@@ -84,10 +62,6 @@ size_t load_modules(const std::string& list_path, const std::string& group) {
     ::uname(&u);
     std::string base = std::string("/lib/modules/") + u.release + "/";
     size_t loaded = 0;
-    std::vector<std::string> cmdline;
-    if (sys::stat_if_exists("/proc/cmdline")) {
-        cmdline = kernel_cmdline();
-    }
     for (const auto& line : split(sys::read_file(list_path), '\n')) {
         auto words = split_words(line);
         if (words.size() != 2 || words[0] != group) {
@@ -95,8 +69,7 @@ size_t load_modules(const std::string& list_path, const std::string& group) {
         }
         const std::string& rel = words[1];
         UniqueFd fd = sys::open(base + rel, O_RDONLY);
-        std::string params = module_params(cmdline, module_name(rel));
-        if (::syscall(SYS_finit_module, fd.get(), params.c_str(), 0) != 0 && errno != EEXIST) {
+        if (::syscall(SYS_finit_module, fd.get(), "", 0) != 0 && errno != EEXIST) {
             throw SystemError("loading kernel module " + rel, "finit_module", errno);
         }
         ++loaded;

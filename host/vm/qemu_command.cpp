@@ -150,13 +150,11 @@ std::string helper_kernel_command_line(bool debug) {
     // no i8042 probing; no crypto self-tests; no mitigations or KASLR in a
     // throw-away VM; trust the TSC and the CPU's RNG to skip calibration
     // and entropy waits. panic=-1 reboots at once, which -no-reboot turns
-    // into qemu exiting. scsi_mod.scan=sync: virtio-scsi disks are named
-    // sda, sdb ... in target order, never in the order an asynchronous scan
-    // happens to finish (disk 0 must be disk 0).
+    // into qemu exiting.
     std::string line =
         "console=ttyS0 quiet panic=-1 8250.nr_uarts=3 i8042.noaux i8042.nokbd i8042.nopnp "
         "cryptomgr.notests mitigations=off nokaslr random.trust_cpu=on tsc=reliable "
-        "no_timer_check scsi_mod.scan=sync imgdeploy.activate";
+        "no_timer_check imgdeploy.activate";
     if (debug) {
         line += " imgdeploy.debug";
     }

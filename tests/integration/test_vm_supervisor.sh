@@ -70,10 +70,7 @@ export PATH=/bin
 mkdir -p /proc
 mount -t devtmpfs dev /dev
 mount -t proc proc /proc
-while read -r m; do  # with the module's parameters from the command line, as modprobe
-    name=${m##*/}; name=${name%%.ko*}
-    insmod "/lib/modules/$m" $(tr ' ' '\n' < /proc/cmdline | sed -n "s/^$(echo "$name" | tr - _)\.//p") 2>/dev/null
-done < /modules.load
+while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done < /modules.load
 say() { echo "smoke helper: $*"; }
 result() { echo "$*" > /dev/ttyS1; sync; poweroff -f; }
 mkdir /floppy
@@ -101,7 +98,7 @@ hang*)
     ;;
 esac
 set -- $devs
-echo -n "CUSTOMIZED-BY-SMOKE" | dd of="$1" bs=1 seek=3145728 conv=notrunc,fsync 2>/dev/null; sync
+echo -n "CUSTOMIZED-BY-SMOKE" | dd of="$1" bs=1 seek=3145728 conv=notrunc 2>/dev/null
 echo "TASK_END:Smoke" > /dev/ttyS2
 result SUCCESS
 EOF

@@ -29,7 +29,7 @@ QemuSpec typical_spec() {
 const std::string k_append =
     "console=ttyS0 quiet panic=-1 8250.nr_uarts=3 i8042.noaux i8042.nokbd i8042.nopnp "
     "cryptomgr.notests mitigations=off nokaslr random.trust_cpu=on tsc=reliable no_timer_check "
-    "scsi_mod.scan=sync imgdeploy.activate";
+    "imgdeploy.activate";
 
 }  // namespace
 
