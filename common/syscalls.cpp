@@ -1,5 +1,7 @@
 #include "common/syscalls.hpp"
 
+#include <cstdint>
+
 #include "common/error.hpp"
 
 #include <cerrno>
@@ -173,7 +175,9 @@ Pipe make_pipe(const std::string& what) {
     return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path) { return read_file(path, SIZE_MAX); }
+
+std::string read_file(const std::string& path, size_t max_bytes) {
     UniqueFd fd = open(path, O_RDONLY);
     std::string out;
     char buf[65536];
@@ -183,6 +187,9 @@ std::string read_file(const std::string& path) {
             return out;
         }
         out.append(buf, n);
+        if (out.size() > max_bytes) {
+            throw Error(path + ": larger than " + std::to_string(max_bytes) + " bytes");
+        }
     }
 }
 

@@ -41,6 +41,9 @@ uint32_t block_device_sector_size(int fd, const std::string& what);
 
 Pipe make_pipe(const std::string& what);
 std::string read_file(const std::string& path);
+/// The same, refusing a file larger than max_bytes with Error
+/// "<path>: larger than <max_bytes> bytes".
+std::string read_file(const std::string& path, size_t max_bytes);
 /// realpath(3); throws SystemError when the path does not resolve.
 std::string realpath(const std::string& path);
 

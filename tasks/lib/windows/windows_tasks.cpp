@@ -31,30 +31,6 @@ namespace {
 constexpr const char* k_shell_setup = "Microsoft-Windows-Shell-Setup";
 
 /// A file of the helper (the floppy's answer file), whole.
-std::string read_host_file(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) {
-        throw SystemError(path, "open", errno);
-    }
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw SystemError(path, "read", errno);
-        }
-        if (n == 0) {
-            return out;
-        }
-        out.append(buf, size_t(n));
-        if (out.size() > (4u << 20)) {
-            throw Error(path + ": larger than 4 MiB");
-        }
-    }
-}
 
 /// NT major version: CurrentMajorVersionNumber (10+), else CurrentVersion "6.1".
 unsigned nt_major_version(const Hive& software) {
@@ -118,7 +94,7 @@ void install_unattend_modern(const TaskContext& ctx, const RootDir& root) {
     if (path.empty()) {
         path = "/unattend.xml";
         if (!ctx.env.unattend_file.empty()) {
-            text = read_host_file(ctx.env.unattend_file);
+            text = sys::read_file(ctx.env.unattend_file, 4u << 20);
             ctx.report.info(
                 "installing the answer file from the host (os_answer_file) as C:\\unattend.xml");
         } else {
@@ -194,7 +170,7 @@ void install_unattend_legacy(const TaskContext& ctx, const RootDir& root) {
         text = *root.read_file(k_sysprep_inf);
         ctx.report.info("using the image's C:\\sysprep\\sysprep.inf");
     } else if (!ctx.env.sysprep_inf_file.empty()) {
-        text = read_host_file(ctx.env.sysprep_inf_file);
+        text = sys::read_file(ctx.env.sysprep_inf_file, 4u << 20);
         ctx.report.info("installing the host's sysprep.inf");
     } else {
         text =
