@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/strings.hpp"
+#include "tasks/lib/unix_users.hpp"
 #include "tasks/lib/accounts.hpp"
 #include "tasks/lib/authorized_keys.hpp"
 #include "tasks/lib/cloud_init.hpp"
@@ -39,15 +40,7 @@ void change_password_cloud_init(const TaskContext& ctx) {
     if (given(ctx.env.passwd) && given(ctx.env.passwd_hash)) {
         throw Error("both SNF_IMAGE_PASSWD and SNF_IMAGE_PASSWD_HASH are set");
     }
-    std::vector<std::string> users = split_words(ctx.env.property("USERS").value_or(""));
-    if (users.empty()) {
-        users.push_back("root");
-    }
-    for (const auto& u : users) {
-        if (!is_valid_account_name(u)) {
-            throw Error("USERS holds an invalid user name");
-        }
-    }
+    std::vector<std::string> users = unix_users(ctx);
     RootDir root = open_mounted_target(ctx);
     if (password) {
         // A hash, never the password itself, goes into the image.

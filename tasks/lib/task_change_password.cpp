@@ -13,25 +13,13 @@
 #include "tasks/lib/shadow.hpp"
 #include "tasks/lib/sshd_config.hpp"
 #include "tasks/lib/target.hpp"
+#include "tasks/lib/unix_users.hpp"
 
 namespace imgdeploy::tasks {
 
 namespace {
 
 bool given(const std::optional<std::string>& value) { return value && !value->empty(); }
-
-std::vector<std::string> target_users(const TaskContext& ctx) {
-    std::vector<std::string> users = split_words(ctx.env.property("USERS").value_or(""));
-    if (users.empty()) {
-        users.push_back("root");
-    }
-    for (const auto& u : users) {
-        if (!is_valid_account_name(u)) {
-            throw Error("USERS holds an invalid user name");
-        }
-    }
-    return users;
-}
 
 /// The hash to store; the password and the hash never reach a message.
 std::string shadow_hash(const TaskContext& ctx) {
@@ -64,20 +52,6 @@ void set_passwords(const TaskContext& ctx, const RootDir& root, const std::vecto
     ctx.report.info("password set for " + std::to_string(users.size()) + " user(s)");
 }
 
-void install_keys(const TaskContext& ctx, const RootDir& root, const std::vector<std::string>& users) {
-    std::string passwd = root.read_file("/etc/passwd").value_or("");
-    SshdConfig config = parse_sshd_config(root.read_file("/etc/ssh/sshd_config").value_or(""));
-    std::vector<std::string> keys = key_lines(*ctx.env.auth_keys);
-    for (const auto& name : users) {
-        auto user = find_user(passwd, name);
-        if (!user) {
-            throw Error("user '" + name + "' (from USERS) not in /etc/passwd");
-        }
-        install_authorized_keys(root, *user, keys, config.authorized_keys_file, ctx.report);
-    }
-    ctx.report.info("authorized keys installed for " + std::to_string(users.size()) + " user(s)");
-}
-
 }  // namespace
 
 void change_password(const TaskContext& ctx) {
@@ -93,7 +67,7 @@ void change_password(const TaskContext& ctx) {
     if (given(ctx.env.passwd) && given(ctx.env.passwd_hash)) {
         throw Error("both SNF_IMAGE_PASSWD and SNF_IMAGE_PASSWD_HASH are set");
     }
-    std::vector<std::string> users = target_users(ctx);
+    std::vector<std::string> users = unix_users(ctx);
     RootDir root = open_mounted_target(ctx);
     if (password) {
         set_passwords(ctx, root, users);

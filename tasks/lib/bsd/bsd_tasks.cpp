@@ -1,3 +1,4 @@
+#include "tasks/lib/unix_users.hpp"
 #include "tasks/lib/bsd/bsd_tasks.hpp"
 
 #include <cerrno>
@@ -193,15 +194,7 @@ void change_password_bsd(const TaskContext& ctx) {
         ctx.report.info("no password, password hash or keys given");
         return;
     }
-    std::vector<std::string> users = split_words(ctx.env.property("USERS").value_or(""));
-    if (users.empty()) {
-        users.push_back("root");
-    }
-    for (const auto& u : users) {
-        if (!is_valid_account_name(u)) {
-            throw Error("USERS holds an invalid user name");
-        }
-    }
+    std::vector<std::string> users = unix_users(ctx);
     RootDir root = open_mounted_target(ctx);
     std::string family = ctx.env.os_family();
     if (given(ctx.env.passwd) || ctx.env.passwd_hash) {
@@ -250,16 +243,7 @@ void change_password_bsd(const TaskContext& ctx) {
     }
     if (given(ctx.env.auth_keys)) {
         // /etc/passwd (7 fields, made by pwd_mkdb) has the home directories too.
-        std::string passwd = root.read_file("/etc/passwd").value_or("");
-        SshdConfig config = parse_sshd_config(root.read_file("/etc/ssh/sshd_config").value_or(""));
-        std::vector<std::string> keys = key_lines(*ctx.env.auth_keys);
-        for (const auto& name : users) {
-            auto user = find_user(passwd, name);
-            if (!user) {
-                throw Error("user '" + name + "' (from USERS) not in /etc/passwd");
-            }
-            install_authorized_keys(root, *user, keys, config.authorized_keys_file, ctx.report);
-        }
+        install_keys(ctx, root, users);
     }
 }
 
